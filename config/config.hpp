@@ -1,0 +1,62 @@
+#pragma once
+// The daemon's configuration: TOML files ([daemon], [store], [http], [[device]], [[circuit]],
+// [[maintenance]], include = [...]) validated into the domain Inventory plus runtime settings.
+// Every key is documented in config/README.md.
+#include <string>
+#include <vector>
+
+#include "daemon/core/inventory.hpp"
+#include "daemon/core/result.hpp"
+
+namespace circuitd::config {
+
+/// [daemon]
+struct DaemonSettings {
+  std::string state_dir = "/var/lib/circuitd";
+  std::string log_level = "info";
+  std::string trap_listen = "0.0.0.0:162";  ///< "" disables the trap receiver
+  std::vector<std::string> trap_communities;  ///< accepted v2c trap communities
+  std::string capture_interface;            ///< mirror/SPAN interface, "" = no capture
+  std::string profiles_dir;                 ///< vendor profiles; "" = next to the config
+  std::string rules_file;                   ///< demarcation rules; "" = built-in set
+  std::string monitor_target;               ///< address the monitor checks for its own uplink
+  int max_in_flight = 256;                  ///< SNMP requests in flight, all devices
+  int max_in_flight_per_device = 4;
+};
+
+/// [store]
+struct StoreSettings {
+  std::string backend = "sqlite";  ///< "sqlite" (PostgreSQL later)
+  std::string path;                ///< "" = <state_dir>/circuitd.db
+};
+
+/// [http]
+struct HttpSettings {
+  bool enabled = false;
+  std::string listen = "127.0.0.1:8479";
+};
+
+/// A loaded, validated configuration.
+struct Config {
+  std::string path;                ///< the top-level file
+  std::vector<std::string> files;  ///< every file read, top-level first, then includes
+  DaemonSettings daemon;
+  StoreSettings store;
+  HttpSettings http;
+  Inventory inventory;
+};
+
+/// Outcome of loading: a config when there are no errors; all errors and warnings otherwise.
+struct LoadResult {
+  std::optional<Config> config;
+  Errors errors;                   ///< every problem, each with file:line:col and key path
+  std::vector<Error> warnings;     ///< e.g. secrets in a world-readable file
+};
+
+/// Reads, merges (include) and validates a configuration file.
+LoadResult load(const std::string& path);
+
+/// One-line summary "N devices, M circuits, K probe targets".
+std::string summary(const Config& cfg);
+
+}  // namespace circuitd::config
