@@ -7,9 +7,9 @@ PACKAGES=(
   build-essential cmake pkg-config git ninja-build
   libboost-dev libboost-system-dev
   libsnmp-dev libpcap-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libsystemd-dev
+  libsqlite3-dev sqlite3 libssl-dev nlohmann-json3-dev libcli11-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  snmpd snmp snmptrapd snmpsim fping iproute2 tcpdump
+  snmpd snmp snmptrapd snmpsim fping iproute2 tcpdump iputils-arping procps util-linux
   prometheus-snmp-exporter systemd dpkg-dev file
 )
 

@@ -20,8 +20,15 @@ void addNotYetAvailable(CLI::App& app, const std::string& name, const std::strin
 
 void addContractCommands(CLI::App& app, GlobalOptions& g);    ///< import-contract
 void addSnmpCommands(CLI::App& app, GlobalOptions& g);        ///< poll
-void addProbeCommands(CLI::App& app, GlobalOptions& g);       ///< ping, test-throughput, pcap-stats
+void addProbeCommands(CLI::App& app, GlobalOptions& g);       ///< ping
+void addThroughputCommands(CLI::App& app, GlobalOptions& g);  ///< test-throughput, pcap-stats
 void addEngineCommands(CLI::App& app, GlobalOptions& g);      ///< replay
 void addFaultCommands(CLI::App& app, GlobalOptions& g);       ///< faults, report, ack, sla
+
+struct ReplayOutput;  // defined by the engine's replay (daemon/engine)
+
+/// Writes what a replay decided into the store file `db` (defined in cmd_faults.cpp, used by
+/// `circuitctl replay SCENARIO --db FILE`). Returns the process exit code.
+int persistReplay(const std::string& db, const ReplayOutput& out);
 
 }  // namespace circuitctl

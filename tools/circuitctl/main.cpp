@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   circuitctl::addContractCommands(app, g);
   circuitctl::addSnmpCommands(app, g);
   circuitctl::addProbeCommands(app, g);
+  circuitctl::addThroughputCommands(app, g);
   circuitctl::addEngineCommands(app, g);
   circuitctl::addFaultCommands(app, g);
   circuitctl::addNotYetAvailable(app, "status", "Show the running daemon's circuit states via its API");
