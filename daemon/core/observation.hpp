@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -43,6 +44,16 @@ struct InterfaceSample {
   std::optional<double> in_discards_per_s;
   std::optional<double> rx_power_dbm;     ///< optical receive power (vendor profile)
   std::optional<double> tx_power_dbm;     ///< optical transmit power (vendor profile)
+  std::optional<std::uint64_t> in_octets;   ///< raw ifHCInOctets (or ifInOctets on 32-bit agents)
+  std::optional<std::uint64_t> out_octets;  ///< raw ifHCOutOctets (or ifOutOctets)
+  std::optional<std::uint32_t> in_errors;   ///< raw ifInErrors
+  std::optional<std::uint32_t> out_errors;  ///< raw ifOutErrors
+  std::optional<std::uint32_t> in_discards; ///< raw ifInDiscards
+  bool counter_discontinuity = false;     ///< rates withheld: reboot or ifCounterDiscontinuityTime moved
+  std::optional<double> in_utilisation;   ///< in_bps / contracted bandwidth (0..1+), when known
+  std::optional<double> out_utilisation;  ///< out_bps / contracted bandwidth, when known
+  /// Other vendor-profile metrics (name, value in the profile's unit), e.g. optical temperature.
+  std::vector<std::pair<std::string, double>> extra;
 };
 
 /// Kinds of notification the trap receiver recognises.
@@ -59,6 +70,9 @@ struct TrapEvent {
   std::string trap_oid;      ///< numeric snmpTrapOID
   std::string if_name;       ///< interface concerned, when the trap names one
   std::optional<std::int32_t> if_index;
+  std::string source;        ///< sender's transport address, e.g. "127.0.0.1:40123"
+  std::string trap_name;     ///< name from the standard MIBs or the vendor profile, else empty
+  bool inform = false;       ///< arrived as an InformRequest (and was acknowledged)
 };
 
 /// One ICMP echo (or one probe of any reachability kind) to a target.
