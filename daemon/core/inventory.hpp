@@ -23,6 +23,8 @@ struct SnmpCredentials {
   std::string auth_key;
   PrivProto priv_proto = PrivProto::None;
   std::string priv_key;
+  /// Field-wise equality (reload compares old and new configurations).
+  bool operator==(const SnmpCredentials&) const = default;
 };
 
 /// How an interface name in the config is matched on the device.
@@ -41,6 +43,8 @@ struct Device {
   Duration poll_interval{std::chrono::seconds{30}};
   Duration timeout{std::chrono::seconds{2}};
   int retries = 2;
+  /// Field-wise equality (reload compares old and new configurations).
+  bool operator==(const Device&) const = default;
 };
 
 /// How important a circuit is: sets the default probe interval and the alarm severity.
@@ -68,6 +72,8 @@ struct Circuit {
   double monthly_fee = 0;              ///< from the contract, for SLA money rules
   std::optional<std::string> term_start;  ///< ISO date
   std::optional<std::string> term_end;    ///< ISO date
+  /// Field-wise equality (reload compares old and new configurations).
+  bool operator==(const Circuit&) const = default;
 };
 
 /// A carrier maintenance window (clause 7.6 cutover notice) or a force-majeure declaration.
@@ -80,6 +86,8 @@ struct MaintenanceWindow {
   std::vector<std::string> devices;      ///< device names in scope
   bool force_majeure = false;            ///< clause 11.1 event rather than planned work
   std::string reference;                 ///< carrier's notice number / description
+  /// Field-wise equality (reload compares old and new configurations).
+  bool operator==(const MaintenanceWindow&) const = default;
 };
 
 /// The whole fleet.
