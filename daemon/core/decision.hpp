@@ -71,6 +71,12 @@ struct EngineEvent {
   std::vector<std::string> circuits; ///< incident children (circuit keys) after the event
   bool flapping = false;             ///< the circuit/incident is flapping (damped)
   Decision decision;
+  /// CircuitStateChanged only: covered by an incident (or monitor blind), raises no alarm itself.
+  bool suppressed = false;
+  /// IncidentSplit only: children that left the incident with this event (recovered).
+  std::vector<std::string> removed;
+  /// IncidentOpened by a split only: the incident this one was split from.
+  std::string split_from;
 };
 
 /// Stable lower-case names used in JSON, the store and scenario files.
