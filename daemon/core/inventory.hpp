@@ -43,6 +43,7 @@ struct Device {
   Duration poll_interval{std::chrono::seconds{30}};
   Duration timeout{std::chrono::seconds{2}};
   int retries = 2;
+  std::vector<std::string> interfaces;  ///< interface names on the device; empty = not listed
   /// Field-wise equality (reload compares old and new configurations).
   bool operator==(const Device&) const = default;
 };
@@ -70,6 +71,8 @@ struct Circuit {
   std::string prefix;                  ///< for passive capture keyed by IP prefix ("10.1.2.0/24")
   std::string reflector;               ///< "addr:port" of a TWAMP-light reflector, may be empty
   double monthly_fee = 0;              ///< from the contract, for SLA money rules
+  double annual_fee = 0;               ///< from the contract (12 x monthly unless pro-rated)
+  bool review = false;                 ///< the importer flagged this row for a human to check
   std::optional<std::string> term_start;  ///< ISO date
   std::optional<std::string> term_end;    ///< ISO date
   /// Field-wise equality (reload compares old and new configurations).
