@@ -1,0 +1,141 @@
+// IcmpProber against a host in a network namespace this test creates: a veth pair with one end
+// in the root namespace and one in the test namespace (private 10.x / fd77:: addresses that only
+// exist on this pair). Taking the root end down must make the target unreachable within the
+// configured window; bringing it up must recover.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <string>
+
+#include "daemon/core/reach_window.hpp"
+#include "probes/icmp/icmp_prober.hpp"
+#include "tests/icmp/test_util.hpp"
+
+using namespace circuitd;
+using namespace circuitd::icmp;
+using namespace std::chrono_literals;
+using circuitd::icmp::test::runUntil;
+using circuitd::icmp::test::sh;
+
+namespace {
+
+class IcmpNetnsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto missing = test::missingPrerequisite(true);
+    ASSERT_TRUE(missing.empty()) << missing;
+    const auto pid = static_cast<unsigned>(::getpid());
+    ns_ = "cdicmp" + std::to_string(pid);
+    root_if_ = "ci" + std::to_string(pid) + "r";
+    ns_if_ = "ci" + std::to_string(pid) + "n";
+    const std::string net = "10.77." + std::to_string(pid % 256) + ".";
+    const unsigned base = 4 * ((pid / 256) % 64);
+    root_v4_ = net + std::to_string(base + 1);
+    target_v4_ = net + std::to_string(base + 2);
+    root_v6_ = "fd77:" + std::to_string(pid % 10000) + "::1";
+    target_v6_ = "fd77:" + std::to_string(pid % 10000) + "::2";
+    created_ = true;
+    ASSERT_EQ(sh("ip netns add " + ns_), 0);
+    ASSERT_EQ(sh("ip link add " + root_if_ + " type veth peer name " + ns_if_ + " netns " + ns_), 0);
+    // Keep the IPv6 address across down/up (the kernel flushes it by default).
+    ASSERT_EQ(sh("sysctl -q -w net.ipv6.conf." + root_if_ + ".keep_addr_on_down=1"), 0);
+    ASSERT_EQ(sh("ip addr add " + root_v4_ + "/30 dev " + root_if_), 0);
+    ASSERT_EQ(sh("ip -6 addr add " + root_v6_ + "/64 dev " + root_if_ + " nodad"), 0);
+    ASSERT_EQ(sh("ip link set " + root_if_ + " up"), 0);
+    ASSERT_EQ(sh("ip -n " + ns_ + " link set lo up"), 0);
+    ASSERT_EQ(sh("ip -n " + ns_ + " addr add " + target_v4_ + "/30 dev " + ns_if_), 0);
+    ASSERT_EQ(sh("ip -n " + ns_ + " -6 addr add " + target_v6_ + "/64 dev " + ns_if_ + " nodad"), 0);
+    ASSERT_EQ(sh("ip -n " + ns_ + " link set " + ns_if_ + " up"), 0);
+  }
+  void TearDown() override {
+    if (!created_) return;
+    sh("ip link del " + root_if_ + " 2>/dev/null");
+    sh("ip netns del " + ns_ + " 2>/dev/null");
+  }
+
+  std::string ns_, root_if_, ns_if_, root_v4_, target_v4_, root_v6_, target_v6_;
+  bool created_ = false;
+};
+
+}  // namespace
+
+TEST_F(IcmpNetnsTest, LinkDownMakesTargetUnreachableWithinWindowAndUpRecovers) {
+  constexpr auto kInterval = 200ms;
+  constexpr auto kTimeout = 300ms;
+  constexpr auto kSpan = 1s;  // the configured window
+  boost::asio::io_context io;
+  SystemClock clock;
+  std::map<std::string, ReachWindow> windows;
+  std::map<std::string, ReachSample> last;
+  for (const auto& t : {target_v4_, target_v6_}) windows.emplace(t, ReachWindow(kSpan));
+  IcmpProber prober(io, clock, [&](const ReachSample& s) {
+    windows.at(s.target).add(s);
+    last[s.target] = s;
+  });
+  ASSERT_TRUE(prober.start());
+  ASSERT_TRUE(prober.socketInfo().v6_open) << prober.socketInfo().v6_error;
+  for (const auto& t : {target_v4_, target_v6_}) {
+    ASSERT_TRUE(prober.addTarget(t, {.interval = kInterval, .timeout = kTimeout}));
+  }
+  auto all = [&](bool reachable) {
+    for (const auto& [t, w] : windows) {
+      const auto st = w.stats();
+      if (st.reachable() != reachable || st.sent < 3) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(runUntil(io, [&] { return all(true); }, 10s)) << "targets never answered";
+
+  const auto down_at = std::chrono::steady_clock::now();
+  ASSERT_EQ(sh("ip link set " + root_if_ + " down"), 0);
+  std::map<std::string, std::chrono::milliseconds> detected;
+  ASSERT_TRUE(runUntil(io, [&] {
+    for (const auto& [t, w] : windows) {
+      if (!detected.count(t) && !w.stats().reachable()) {
+        detected[t] = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - down_at);
+      }
+    }
+    return detected.size() == windows.size();
+  }, 10s)) << "link down never detected";
+  for (const auto& [t, d] : detected) {
+    // Window + one interval (the last answered probe) + the timeout of the newest probe; the
+    // rest is slack for a loaded 2-core machine.
+    EXPECT_LE(d, kSpan + kInterval + kTimeout + 700ms) << t;
+    EXPECT_FALSE(last[t].replied);
+    EXPECT_FALSE(last[t].error.empty()) << t << " says why: timeout or send failure";
+  }
+
+  ASSERT_EQ(sh("ip link set " + root_if_ + " up"), 0);
+  const auto up_at = std::chrono::steady_clock::now();
+  for (auto& [t, w] : windows) w = ReachWindow(kSpan);
+  ASSERT_TRUE(runUntil(io, [&] {
+    for (const auto& [t, w] : windows) {
+      if (!w.stats().reachable()) return false;
+    }
+    return true;
+  }, 10s)) << "targets did not recover after link up";
+  EXPECT_LE(std::chrono::steady_clock::now() - up_at, 5s);
+  EXPECT_TRUE(last[target_v4_].replied);
+  EXPECT_TRUE(last[target_v6_].replied);
+}
+
+TEST_F(IcmpNetnsTest, SilentHostTimesOutWithoutReply) {
+  // The namespace host stops answering echo requests: every probe must end as a timeout.
+  ASSERT_EQ(sh("ip netns exec " + ns_ + " sysctl -q -w net.ipv4.icmp_echo_ignore_all=1"), 0);
+  boost::asio::io_context io;
+  SystemClock clock;
+  std::vector<ReachSample> got;
+  IcmpProber prober(io, clock, [&](const ReachSample& s) { got.push_back(s); });
+  ASSERT_TRUE(prober.start());
+  ASSERT_TRUE(prober.addTarget(target_v4_, {.interval = 100ms, .timeout = 200ms, .max_probes = 4}));
+  ASSERT_TRUE(runUntil(io, [&] { return got.size() == 4; }, 5s));
+  for (const auto& s : got) {
+    EXPECT_FALSE(s.replied);
+    EXPECT_EQ(s.error, "timeout");
+    EXPECT_FALSE(s.rtt_ms.has_value());
+  }
+  EXPECT_EQ(prober.stats().timeouts, 4u);
+}

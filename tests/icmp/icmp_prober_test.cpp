@@ -1,0 +1,243 @@
+// IcmpProber against real loopback targets (127.0.0.0/8 and ::1) with real ICMP sockets.
+#include "probes/icmp/icmp_prober.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <fstream>
+#include <map>
+#include <vector>
+
+#include "tests/icmp/test_util.hpp"
+
+using namespace circuitd;
+using namespace circuitd::icmp;
+using namespace std::chrono_literals;
+using circuitd::icmp::test::missingPrerequisite;
+using circuitd::icmp::test::runUntil;
+
+namespace {
+
+class IcmpProberTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto missing = missingPrerequisite(false);
+    ASSERT_TRUE(missing.empty()) << missing;
+  }
+  boost::asio::io_context io_;
+  FakeClock clock_{fromUnixMs(1'700'000'000'000)};
+  std::map<std::string, std::vector<ReachSample>> samples_;
+  std::size_t total() const {
+    std::size_t n = 0;
+    for (const auto& [k, v] : samples_) n += v.size();
+    return n;
+  }
+};
+
+}  // namespace
+
+TEST_F(IcmpProberTest, LoopbackTargetsAnswerAndRepliesAreMatchedToTheirTarget) {
+  IcmpProber prober(io_, clock_, [&](const ReachSample& s) { samples_[s.target].push_back(s); });
+  ASSERT_TRUE(prober.start());
+  const std::vector<std::string> targets{"127.0.0.1", "127.0.0.2", "127.1.2.3", "::1"};
+  for (const auto& t : targets) {
+    ASSERT_TRUE(prober.addTarget(t, {.interval = 100ms, .timeout = 500ms, .max_probes = 5}));
+  }
+  ASSERT_TRUE(runUntil(io_, [&] { return total() == 20; }, 5s)) << "got " << total();
+  for (const auto& t : targets) {
+    ASSERT_EQ(samples_[t].size(), 5u) << t;
+    for (const auto& s : samples_[t]) {
+      EXPECT_EQ(s.target, t);
+      EXPECT_TRUE(s.replied) << t << ": " << s.error;
+      ASSERT_TRUE(s.rtt_ms.has_value());
+      EXPECT_GT(*s.rtt_ms, 0.0);
+      EXPECT_LT(*s.rtt_ms, 100.0) << "loopback";
+      EXPECT_EQ(s.time, clock_.now()) << "stamped by the injected clock";
+    }
+  }
+  const auto st = prober.stats();
+  EXPECT_EQ(st.sent, 20u);
+  EXPECT_EQ(st.replies, 20u);
+  EXPECT_EQ(st.timeouts, 0u);
+  // Nothing more after max_probes.
+  runUntil(io_, [] { return false; }, 300ms);
+  EXPECT_EQ(total(), 20u);
+}
+
+TEST_F(IcmpProberTest, TwoProbersInOneProcessDoNotStealEachOthersReplies) {
+  std::map<std::string, std::vector<ReachSample>> other;
+  IcmpProber a(io_, clock_, [&](const ReachSample& s) { samples_[s.target].push_back(s); },
+               {.mode = SocketMode::Raw});
+  IcmpProber b(io_, clock_, [&](const ReachSample& s) { other[s.target].push_back(s); },
+               {.mode = SocketMode::Raw});
+  ASSERT_TRUE(a.start());
+  ASSERT_TRUE(b.start());
+  ASSERT_TRUE(a.addTarget("127.0.0.1", {.interval = 50ms, .timeout = 500ms, .max_probes = 10}));
+  ASSERT_TRUE(b.addTarget("127.0.0.1", {.interval = 50ms, .timeout = 500ms, .max_probes = 10}));
+  ASSERT_TRUE(runUntil(io_, [&] {
+    return samples_["127.0.0.1"].size() == 10 && other["127.0.0.1"].size() == 10;
+  }, 5s));
+  EXPECT_EQ(a.stats().replies, 10u);
+  EXPECT_EQ(b.stats().replies, 10u);
+  // Raw sockets see every echo reply on the host: each saw the other's and ignored it.
+  EXPECT_GE(a.stats().ignored, 1u);
+  EXPECT_GE(b.stats().ignored, 1u);
+  for (const auto& s : samples_["127.0.0.1"]) EXPECT_TRUE(s.replied);
+  for (const auto& s : other["127.0.0.1"]) EXPECT_TRUE(s.replied);
+}
+
+TEST_F(IcmpProberTest, TargetsCanBeAddedAndRemovedWhileRunning) {
+  IcmpProber* self = nullptr;
+  IcmpProber prober(io_, clock_, [&](const ReachSample& s) {
+    samples_[s.target].push_back(s);
+    if (s.target == "127.0.0.5" && samples_[s.target].size() == 3) {
+      // Reload from inside the callback, as a config reload handler might.
+      EXPECT_TRUE(self->removeTarget("127.0.0.5"));
+      EXPECT_TRUE(self->addTarget("127.0.0.6", {.interval = 50ms, .timeout = 500ms}));
+    }
+  });
+  self = &prober;
+  ASSERT_TRUE(prober.addTarget("127.0.0.5", {.interval = 50ms, .timeout = 500ms}));
+  ASSERT_TRUE(prober.start()) << "targets added before start() begin at start()";
+  ASSERT_TRUE(runUntil(io_, [&] { return samples_["127.0.0.6"].size() >= 5; }, 5s));
+  EXPECT_EQ(samples_["127.0.0.5"].size(), 3u) << "no sample after removal";
+  EXPECT_EQ(prober.targetCount(), 1u);
+  EXPECT_FALSE(prober.removeTarget("127.0.0.5"));
+}
+
+TEST_F(IcmpProberTest, RejectsBadAddressesAndDuplicates) {
+  IcmpProber prober(io_, clock_, [](const ReachSample&) {});
+  ASSERT_TRUE(prober.start());
+  const auto bad = prober.addTarget("127.0.0.300");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().where, "127.0.0.300");
+  EXPECT_FALSE(prober.addTarget("localhost")) << "names are resolved by the caller";
+  EXPECT_TRUE(prober.addTarget("127.0.0.1"));
+  EXPECT_FALSE(prober.addTarget("127.0.0.1"));
+  EXPECT_FALSE(prober.addTarget("127.0.0.2", {.interval = 0ms}));
+}
+
+TEST_F(IcmpProberTest, SendsAreSpreadAcrossTheIntervalNotBurst) {
+  IcmpProber prober(io_, clock_, [&](const ReachSample& s) { samples_[s.target].push_back(s); });
+  std::vector<std::pair<std::int64_t, std::size_t>> batches;
+  prober.setSendObserver([&](std::int64_t ns, std::size_t n) { batches.emplace_back(ns, n); });
+  ASSERT_TRUE(prober.start());
+  for (int i = 0; i < 200; ++i) {
+    const std::string a = "127.0.1." + std::to_string(i + 1);
+    ASSERT_TRUE(prober.addTarget(a, {.interval = 1s, .timeout = 1s, .max_probes = 1}));
+  }
+  ASSERT_TRUE(runUntil(io_, [&] { return total() == 200; }, 5s));
+  std::size_t sent = 0, biggest = 0;
+  for (const auto& [ns, n] : batches) {
+    sent += n;
+    biggest = std::max(biggest, n);
+  }
+  EXPECT_EQ(sent, 200u);
+  // 200 targets are placed about 4 ms apart and the tick is 0.5 ms: one probe per batch.
+  EXPECT_EQ(biggest, 1u);
+  // The round spreads over the interval rather than leaving in the first milliseconds.
+  const auto span_ms = (batches.back().first - batches.front().first) / 1'000'000;
+  EXPECT_GT(span_ms, 900) << "sends spread over " << span_ms << " ms";
+  // And no 100 ms slice holds much more than its share (20).
+  std::size_t worst = 0;
+  for (std::size_t i = 0, j = 0; i < batches.size(); ++i) {
+    while (batches[i].first - batches[j].first >= 100'000'000) ++j;
+    std::size_t n = 0;
+    for (std::size_t k = j; k <= i; ++k) n += batches[k].second;
+    worst = std::max(worst, n);
+  }
+  EXPECT_LE(worst, 40u);
+}
+
+TEST_F(IcmpProberTest, StartFailsWithClearErrorWithoutPrivilegeOrPingGroup) {
+  // A child drops to nobody, where neither raw sockets (no CAP_NET_RAW) nor datagram sockets
+  // (gid not in net.ipv4.ping_group_range) are allowed, in a private network namespace so that
+  // the host's ping_group_range does not matter.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string msg;
+    if (::unshare(CLONE_NEWNET) != 0) {
+      msg = "unshare failed";
+    } else {
+      std::ofstream("/proc/sys/net/ipv4/ping_group_range") << "1 0";
+      if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) {
+        msg = "could not drop privileges";
+      } else {
+        boost::asio::io_context io;
+        SystemClock clock;
+        IcmpProber p(io, clock, [](const ReachSample&) {});
+        auto r = p.start();
+        msg = r ? "OK" : r.error().str();
+      }
+    }
+    (void)!::write(fds[1], msg.data(), msg.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string got;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_NE(got, "OK") << "start() must fail without privilege";
+  EXPECT_NE(got.find("cannot open an IPv4 ICMP socket"), std::string::npos) << got;
+  EXPECT_NE(got.find("CAP_NET_RAW"), std::string::npos) << got;
+  EXPECT_NE(got.find("ping_group_range '1 0'"), std::string::npos) << got;
+}
+
+TEST_F(IcmpProberTest, DatagramSocketsWorkWhereThePingGroupAllowsThem) {
+  // In a private namespace that allows every group, the unprivileged socket kind is used (and
+  // in SocketMode::Auto preferred): the kernel picks the identifier and filters replies.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string msg;
+    if (::unshare(CLONE_NEWNET) != 0 || test::sh("ip link set lo up") != 0) {
+      msg = "namespace setup failed";
+    } else {
+      std::ofstream("/proc/sys/net/ipv4/ping_group_range") << "0 2147483647";
+      boost::asio::io_context io;
+      SystemClock clock;
+      std::map<std::string, int> replies;
+      IcmpProber p(io, clock, [&](const ReachSample& s) { replies[s.target] += s.replied; });
+      auto r = p.start();
+      if (!r) {
+        msg = r.error().str();
+      } else {
+        const auto info = p.socketInfo();
+        p.addTarget("127.0.0.1", {.interval = 50ms, .timeout = 500ms, .max_probes = 4});
+        if (info.v6_open) p.addTarget("::1", {.interval = 50ms, .timeout = 500ms, .max_probes = 4});
+        runUntil(io, [&] { return replies["127.0.0.1"] == 4 && replies["::1"] == 4; }, 5s);
+        msg = "v4raw=" + std::to_string(info.v4_raw) + " v6open=" + std::to_string(info.v6_open) +
+              " v6raw=" + std::to_string(info.v6_raw) + " r4=" + std::to_string(replies["127.0.0.1"]) +
+              " r6=" + std::to_string(replies["::1"]);
+      }
+    }
+    (void)!::write(fds[1], msg.data(), msg.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string got;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_EQ(got, "v4raw=0 v6open=1 v6raw=0 r4=4 r6=4");
+}
