@@ -1,56 +1,939 @@
 #include "config/config.hpp"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <toml++/toml.h>
 
-namespace circuitd::config {
+#include "config/values.hpp"
 
-// Minimal loader: the full validator (unknown keys, types, includes, references) replaces it.
-LoadResult load(const std::string& path) {
-  LoadResult r;
-  toml::table tbl;
-  try {
-    tbl = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    const auto& b = e.source().begin;
-    r.errors.push_back({fmt::format("{}:{}:{}", path, b.line, b.column), std::string(e.description())});
-    return r;
-  }
-  Config cfg;
-  cfg.path = path;
-  cfg.files.push_back(path);
-  if (auto devs = tbl["device"].as_array()) {
-    for (auto& n : *devs) {
-      if (auto t = n.as_table()) {
-        Device d;
-        d.name = (*t)["name"].value_or(std::string{});
-        d.address = (*t)["address"].value_or(std::string{});
-        cfg.inventory.devices.push_back(std::move(d));
-      }
-    }
-  }
-  if (auto circs = tbl["circuit"].as_array()) {
-    for (auto& n : *circs) {
-      if (auto t = n.as_table()) {
-        Circuit c;
-        c.link_id = (*t)["link_id"].value_or(std::string{});
-        c.key = c.link_id;
-        c.device = (*t)["device"].value_or(std::string{});
-        cfg.inventory.circuits.push_back(std::move(c));
-      }
-    }
-  }
-  r.config = std::move(cfg);
+namespace circuitd::config {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Keys = std::vector<std::string_view>;
+
+const Keys kTopLevelKeys = {"include", "daemon", "store", "http", "device", "circuit", "topology",
+                            "maintenance"};
+const Keys kDaemonKeys = {"state_dir",        "log_level",        "trap_listen",
+                          "trap_communities", "capture_interface", "profiles_dir",
+                          "rules_file",       "monitor_target",    "max_in_flight",
+                          "max_in_flight_per_device"};
+const Keys kStoreKeys = {"backend", "path"};
+const Keys kHttpKeys = {"enabled", "listen"};
+const Keys kDeviceKeys = {"name",     "address",        "port",       "site",
+                          "aggregation", "profile",     "if_name_source", "interfaces",
+                          "poll_interval", "timeout",   "retries",    "snmp"};
+const Keys kSnmpKeys = {"version",  "community",     "user",    "auth_protocol",
+                        "auth_key", "priv_protocol", "priv_key"};
+const Keys kTopologyFieldKeys = {"device",          "uni_interface",  "uplink_interfaces",
+                                 "carrier_target",  "customer_target", "probe_interval",
+                                 "criticality",     "vlan",            "prefix",
+                                 "reflector"};
+const Keys kCircuitOwnKeys = {"key",         "link_id",     "contract",   "row",
+                              "site",        "service",     "bandwidth_mbps", "monthly_fee",
+                              "annual_fee",  "term_start",  "term_end",   "review"};
+const Keys kMaintenanceKeys = {"id",      "start",         "end",      "notified_at",
+                               "circuits", "devices",      "force_majeure", "reference"};
+const Keys kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+
+Keys concat(const Keys& a, const Keys& b) {
+  Keys r = a;
+  r.insert(r.end(), b.begin(), b.end());
   return r;
 }
 
-std::string summary(const Config& cfg) {
+std::string typeName(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+std::string position(const std::string& file, const toml::source_region& r) {
+  if (r.begin.line == 0) return file;
+  return fmt::format("{}:{}:{}", file, r.begin.line, r.begin.column);
+}
+
+std::string quoteList(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + fmt::format("'{}'", s);
+  return out;
+}
+
+std::string didYouMean(std::string_view word, const Keys& candidates) {
+  const auto near = nearestWord(word, candidates);
+  return near.empty() ? std::string{} : fmt::format(" (did you mean '{}'?)", near);
+}
+
+/// Reads one TOML table with positions: every accessor reports wrong types, missing required
+/// keys and bad values into the shared error list, naming file:line:col and the key path.
+class Reader {
+ public:
+  Reader(Errors& errors, std::string file, const toml::table& t, std::string path)
+      : errors_(errors), file_(std::move(file)), t_(t), path_(std::move(path)) {}
+
+  const std::string& file() const { return file_; }
+  const std::string& path() const { return path_; }
+  const toml::table& table() const { return t_; }
+
+  /// Rejects keys not in known, suggesting the nearest known key.
+  void checkKeys(const Keys& known) const {
+    for (auto&& [k, v] : t_) {
+      if (std::find(known.begin(), known.end(), k.str()) != known.end()) continue;
+      errors_.push_back({position(file_, k.source()) + " " + keyPath(k.str()),
+                         fmt::format("unknown key '{}'{}", k.str(), didYouMean(k.str(), known))});
+    }
+  }
+  std::string keyPath(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  /// "file:line:col path.key" for a key that is present, else the table's own location.
+  std::string where(std::string_view key) const {
+    const auto it = t_.find(key);
+    if (it == t_.end()) return whereTable() + "." + std::string(key);
+    return position(file_, it->first.source()) + " " + keyPath(key);
+  }
+  std::string whereTable() const {
+    return path_.empty() ? position(file_, t_.source()) : position(file_, t_.source()) + " " + path_;
+  }
+  bool has(std::string_view key) const { return t_.contains(key); }
+  const toml::node* node(std::string_view key) const { return t_.get(key); }
+
+  void error(std::string_view key, std::string what) const {
+    errors_.push_back({where(key), std::move(what)});
+  }
+  void missing(std::string_view key, std::string_view why = {}) const {
+    errors_.push_back({whereTable(), fmt::format("missing required key '{}'{}", key, why)});
+  }
+  bool typeError(std::string_view key, const toml::node& n, std::string_view expected) const {
+    error(key, fmt::format("expected {}, got {}", expected, typeName(n)));
+    return false;
+  }
+
+  std::optional<std::string> str(std::string_view key, bool required = false) const {
+    const auto* n = node(key);
+    if (!n) {
+      if (required) missing(key);
+      return std::nullopt;
+    }
+    if (const auto* s = n->as_string()) return s->get();
+    typeError(key, *n, "a string");
+    return std::nullopt;
+  }
+  /// A string that must not be empty when given.
+  std::optional<std::string> name(std::string_view key, bool required = false) const {
+    auto s = str(key, required);
+    if (s && s->empty()) {
+      error(key, fmt::format("'{}' must not be empty", key));
+      return std::nullopt;
+    }
+    return s;
+  }
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo, std::int64_t hi) const {
+    const auto* n = node(key);
+    if (!n) return std::nullopt;
+    const auto* i = n->as_integer();
+    if (!i) {
+      typeError(key, *n, "an integer");
+      return std::nullopt;
+    }
+    if (i->get() < lo || i->get() > hi) {
+      error(key, fmt::format("{} = {} is out of range {}..{}", key, i->get(), lo, hi));
+      return std::nullopt;
+    }
+    return i->get();
+  }
+  /// An integer or floating-point number.
+  std::optional<double> number(std::string_view key) const {
+    const auto* n = node(key);
+    if (!n) return std::nullopt;
+    if (const auto* i = n->as_integer()) return static_cast<double>(i->get());
+    if (const auto* f = n->as_floating_point()) return f->get();
+    typeError(key, *n, "a number");
+    return std::nullopt;
+  }
+  std::optional<bool> boolean(std::string_view key) const {
+    const auto* n = node(key);
+    if (!n) return std::nullopt;
+    if (const auto* b = n->as_boolean()) return b->get();
+    typeError(key, *n, "a boolean (true or false)");
+    return std::nullopt;
+  }
+  /// An array of non-empty strings; each bad element is reported with its own position.
+  std::optional<std::vector<std::string>> strings(std::string_view key) const {
+    const auto* n = node(key);
+    if (!n) return std::nullopt;
+    const auto* a = n->as_array();
+    if (!a) {
+      typeError(key, *n, "an array of strings");
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    bool ok = true;
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const auto& el = *a->get(i);
+      const auto w = position(file_, el.source()) + " " + fmt::format("{}[{}]", keyPath(key), i);
+      if (const auto* s = el.as_string(); s && !s->get().empty()) {
+        out.push_back(s->get());
+      } else {
+        errors_.push_back({w, s ? std::string("empty string") : "expected a string, got " + typeName(el)});
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    return out;
+  }
+  std::optional<Duration> duration(std::string_view key, Duration lo, Duration hi) const {
+    const auto* n = node(key);
+    if (!n) return std::nullopt;
+    const auto* s = n->as_string();
+    if (!s) {
+      typeError(key, *n, "a duration string such as \"10s\"");
+      return std::nullopt;
+    }
+    auto d = parseDuration(s->get());
+    if (!d) {
+      error(key, d.error().what);
+      return std::nullopt;
+    }
+    if (*d < lo || *d > hi) {
+      error(key, fmt::format("{} = \"{}\" is out of range {}..{}", key, s->get(), formatDuration(lo),
+                             formatDuration(hi)));
+      return std::nullopt;
+    }
+    return *d;
+  }
+  /// An IP literal (ICMP probe targets).
+  std::optional<std::string> ip(std::string_view key) const {
+    auto s = str(key);
+    if (s && !isIpLiteral(*s)) {
+      error(key, fmt::format("'{}' is not an IPv4 or IPv6 address", *s));
+      return std::nullopt;
+    }
+    return s;
+  }
+  /// "addr:port" with an IP literal; "" accepted when allow_empty.
+  std::optional<std::string> hostPort(std::string_view key, bool allow_empty, bool allow_zero) const {
+    auto s = str(key);
+    if (!s || (allow_empty && s->empty())) return s;
+    auto hp = parseHostPort(*s, allow_zero);
+    if (!hp) {
+      error(key, hp.error().what);
+      return std::nullopt;
+    }
+    return s;
+  }
+  /// A date "YYYY-MM-DD": a TOML local date or a string.
+  std::optional<std::string> date(std::string_view key) const {
+    const auto* n = node(key);
+    if (!n) return std::nullopt;
+    if (const auto* d = n->as_date()) {
+      const auto& v = d->get();
+      return fmt::format("{:04}-{:02}-{:02}", v.year, v.month, v.day);
+    }
+    if (const auto* s = n->as_string()) {
+      if (parseIsoDate(s->get())) return s->get();
+      error(key, fmt::format("'{}' is not a date (write YYYY-MM-DD)", s->get()));
+      return std::nullopt;
+    }
+    typeError(key, *n, "a date (YYYY-MM-DD)");
+    return std::nullopt;
+  }
+  /// An instant: a TOML date-time (no offset = UTC) or an ISO 8601 string.
+  std::optional<TimePoint> instant(std::string_view key, bool required = false) const {
+    const auto* n = node(key);
+    if (!n) {
+      if (required) missing(key);
+      return std::nullopt;
+    }
+    if (const auto* dt = n->as_date_time()) {
+      const auto& v = dt->get();
+      const auto day = std::chrono::sys_days{std::chrono::year_month_day{
+          std::chrono::year{v.date.year}, std::chrono::month{v.date.month}, std::chrono::day{v.date.day}}};
+      auto t = TimePoint{day} + std::chrono::hours{v.time.hour} + std::chrono::minutes{v.time.minute} +
+               std::chrono::seconds{v.time.second} +
+               std::chrono::duration_cast<Duration>(std::chrono::nanoseconds{v.time.nanosecond});
+      if (v.offset) t -= std::chrono::minutes{v.offset->minutes};
+      return t;
+    }
+    if (const auto* s = n->as_string()) {
+      if (auto t = parseIso(s->get())) return t;
+      error(key, fmt::format("'{}' is not a date-time (write 2024-07-01T08:30:00+08:00)", s->get()));
+      return std::nullopt;
+    }
+    typeError(key, *n, "a date-time");
+    return std::nullopt;
+  }
+  /// One of a fixed set of words.
+  std::optional<std::string> oneOf(std::string_view key, const Keys& allowed, bool required = false) const {
+    auto s = str(key, required);
+    if (!s) return std::nullopt;
+    if (std::find(allowed.begin(), allowed.end(), *s) != allowed.end()) return s;
+    std::vector<std::string> list(allowed.begin(), allowed.end());
+    error(key, fmt::format("{} = '{}' is not one of {}{}", key, *s, quoteList(list), didYouMean(*s, allowed)));
+    return std::nullopt;
+  }
+  /// A path; relative paths resolve against the directory of the file that sets them.
+  std::optional<std::string> path(std::string_view key) const {
+    auto s = str(key);
+    if (!s || s->empty()) return s;
+    fs::path p(*s);
+    if (p.is_relative()) p = fs::absolute(fs::path(file_).parent_path() / p);
+    return p.lexically_normal().string();
+  }
+
+ private:
+  Errors& errors_;
+  std::string file_;
+  const toml::table& t_;
+  std::string path_;
+};
+
+/// Topology keys of one circuit, from [[circuit]] or [[topology]], with where each was set.
+struct TopologyFields {
+  std::map<std::string, std::string> set;  ///< key -> "file:line:col path"
+  std::string device, uni_interface, carrier_target, customer_target, prefix, reflector;
+  std::vector<std::string> uplink_interfaces;
+  std::optional<Duration> probe_interval;
+  std::optional<Criticality> criticality;
+  std::optional<std::uint16_t> vlan;
+};
+
+struct DeviceRecord {
+  Device device;
+  std::string where;       ///< the [[device]] table
+  std::string name_where;
+  std::string profile_where;
+};
+
+struct CircuitRecord {
+  Circuit circuit;
+  std::string where;
+  std::string key_where;
+  std::string link_where;
+  bool explicit_key = false;
+  TopologyFields topology;
+};
+
+struct TopologyRecord {
+  std::string circuit;
+  std::string circuit_where;
+  std::string where;
+  TopologyFields fields;
+};
+
+struct MaintenanceRecord {
+  MaintenanceWindow window;
+  std::string where;
+  std::string id_where, circuits_where, devices_where;
+};
+
+Criticality parseCriticality(const std::string& s) {
+  if (s == "critical") return Criticality::Critical;
+  if (s == "high") return Criticality::High;
+  if (s == "low") return Criticality::Low;
+  return Criticality::Normal;
+}
+
+void readTopologyFields(const Reader& r, TopologyFields& f) {
+  for (auto k : kTopologyFieldKeys)
+    if (r.has(k)) f.set[std::string(k)] = r.where(k);
+  if (auto v = r.name("device")) f.device = *v;
+  if (auto v = r.name("uni_interface")) f.uni_interface = *v;
+  if (auto v = r.strings("uplink_interfaces")) f.uplink_interfaces = *v;
+  if (auto v = r.ip("carrier_target")) f.carrier_target = *v;
+  if (auto v = r.ip("customer_target")) f.customer_target = *v;
+  f.probe_interval = r.duration("probe_interval", 100ms, 1h);
+  if (auto v = r.oneOf("criticality", {"critical", "high", "normal", "low"})) f.criticality = parseCriticality(*v);
+  if (auto v = r.integer("vlan", 1, 4094)) f.vlan = static_cast<std::uint16_t>(*v);
+  if (auto v = r.str("prefix")) {
+    if (auto ok = checkCidr(*v); !ok) r.error("prefix", ok.error().what);
+    else f.prefix = *v;
+  }
+  if (auto v = r.hostPort("reflector", false, false)) f.reflector = *v;
+}
+
+class Loader {
+ public:
+  LoadResult run(const std::string& path) {
+    cfg_.path = path;
+    loadFile(path, {}, {}, "");
+    if (errors_.empty() || !cfg_.files.empty()) finish();
+    LoadResult r;
+    r.errors = std::move(errors_);
+    r.warnings = std::move(warnings_);
+    if (r.errors.empty()) r.config = std::move(cfg_);
+    return r;
+  }
+
+ private:
+  void loadFile(const std::string& file, std::vector<std::string> chain,
+                std::vector<std::string> chain_display, const std::string& included_at) {
+    std::error_code ec;
+    const auto canonical = fs::weakly_canonical(file, ec).string();
+    struct stat st {};
+    std::string why;
+    if (::stat(file.c_str(), &st) != 0) why = std::strerror(errno);
+    else if (!S_ISREG(st.st_mode)) why = "not a regular file";
+    if (!why.empty()) {
+      errors_.push_back({included_at.empty() ? file : included_at,
+                         fmt::format("cannot read configuration file '{}': {}", file, why)});
+      return;
+    }
+    if (loaded_.count(canonical)) {
+      errors_.push_back({included_at, fmt::format("'{}' is already included (from {}); include each file once",
+                                                  file, loaded_[canonical])});
+      return;
+    }
+    loaded_[canonical] = included_at.empty() ? file : included_at;
+    chain.push_back(canonical);
+    chain_display.push_back(file);
+
+    toml::table tbl;
+    try {
+      tbl = toml::parse_file(file);
+    } catch (const toml::parse_error& e) {
+      errors_.push_back({position(file, e.source()), fmt::format("TOML syntax error: {}", e.description())});
+      return;
+    }
+    cfg_.files.push_back(file);
+    secrets_.clear();
+
+    Reader top(errors_, file, tbl, "");
+    top.checkKeys(kTopLevelKeys);
+    if (const auto* n = tbl.get("daemon")) readSingleton(file, *n, "daemon", [&](const Reader& r) { readDaemon(r); });
+    if (const auto* n = tbl.get("store")) readSingleton(file, *n, "store", [&](const Reader& r) { readStore(r); });
+    if (const auto* n = tbl.get("http")) readSingleton(file, *n, "http", [&](const Reader& r) { readHttp(r); });
+    forEachTable(top, "device", [&](const Reader& r) { readDevice(r); });
+    forEachTable(top, "circuit", [&](const Reader& r) { readCircuit(r); });
+    forEachTable(top, "topology", [&](const Reader& r) { readTopology(r); });
+    forEachTable(top, "maintenance", [&](const Reader& r) { readMaintenance(r); });
+
+    if (!secrets_.empty()) checkSecretMode(file, st.st_mode);
+
+    // Includes are read after the including file, in order; paths are relative to it.
+    std::vector<std::pair<std::string, std::string>> includes;  // path, where
+    if (const auto* n = tbl.get("include")) {
+      if (const auto* s = n->as_string()) {
+        includes.emplace_back(s->get(), top.where("include"));
+      } else if (const auto* a = n->as_array()) {
+        for (std::size_t i = 0; i < a->size(); ++i) {
+          const auto& el = *a->get(i);
+          const auto w = position(file, el.source()) + fmt::format(" include[{}]", i);
+          if (const auto* es = el.as_string(); es && !es->get().empty()) includes.emplace_back(es->get(), w);
+          else errors_.push_back({w, "expected a file name (string), got " + typeName(el)});
+        }
+      } else {
+        top.typeError("include", *n, "an array of file names");
+      }
+    }
+    for (const auto& [inc, where] : includes) {
+      fs::path p(inc);
+      if (p.is_relative()) p = fs::path(file).parent_path() / p;
+      const auto child = p.lexically_normal().string();
+      const auto child_canonical = fs::weakly_canonical(child, ec).string();
+      if (auto it = std::find(chain.begin(), chain.end(), child_canonical); it != chain.end()) {
+        std::string cycle;
+        for (auto i = static_cast<std::size_t>(it - chain.begin()); i < chain.size(); ++i)
+          cycle += chain_display[i] + " -> ";
+        errors_.push_back({where, fmt::format("include cycle: {}{}", cycle, child)});
+        continue;
+      }
+      loadFile(child, chain, chain_display, where);
+    }
+  }
+
+  template <typename F>
+  void readSingleton(const std::string& file, const toml::node& n, std::string_view name, F&& f) {
+    const auto* t = n.as_table();
+    if (!t) {
+      errors_.push_back({position(file, n.source()) + " " + std::string(name),
+                         fmt::format("expected a table [{}], got {}", name, typeName(n))});
+      return;
+    }
+    Reader r(errors_, file, *t, std::string(name));
+    // Each key may be set in one file only; a second setting elsewhere is an error.
+    for (auto&& [k, v] : *t) {
+      const auto full = r.keyPath(k.str());
+      if (auto it = singleton_set_.find(full); it != singleton_set_.end())
+        r.error(k.str(), fmt::format("{} is already set at {}", full, it->second));
+      else
+        singleton_set_[full] = r.where(k.str());
+    }
+    f(r);
+  }
+
+  template <typename F>
+  void forEachTable(const Reader& top, std::string_view key, F&& f) {
+    const auto* n = top.node(key);
+    if (!n) return;
+    const auto* a = n->as_array();
+    if (!a) {
+      top.typeError(key, *n, fmt::format("an array of tables ([[{}]])", key));
+      return;
+    }
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const auto& el = *a->get(i);
+      const auto path = fmt::format("{}[{}]", key, i);
+      if (const auto* t = el.as_table()) {
+        f(Reader(errors_, top.file(), *t, path));
+      } else {
+        errors_.push_back({position(top.file(), el.source()) + " " + path, "expected a table, got " + typeName(el)});
+      }
+    }
+  }
+
+  void readDaemon(const Reader& r) {
+    auto& d = cfg_.daemon;
+    r.checkKeys(kDaemonKeys);
+    if (auto v = r.path("state_dir")) {
+      if (v->empty()) r.error("state_dir", "state_dir must not be empty");
+      else d.state_dir = *v;
+    }
+    if (auto v = r.oneOf("log_level", kLogLevels)) d.log_level = *v;
+    if (auto v = r.hostPort("trap_listen", true, false)) d.trap_listen = *v;
+    if (auto v = r.strings("trap_communities")) {
+      d.trap_communities = *v;
+      secrets_.push_back(r.keyPath("trap_communities"));
+    }
+    if (auto v = r.str("capture_interface")) {
+      if (v->size() > 15 || v->find_first_of("/ \t:") != std::string::npos)
+        r.error("capture_interface", fmt::format("'{}' is not a valid interface name", *v));
+      else d.capture_interface = *v;
+    }
+    if (auto v = r.path("profiles_dir")) {
+      std::error_code ec;
+      if (!v->empty() && !fs::is_directory(*v, ec))
+        r.error("profiles_dir", fmt::format("profiles directory '{}' does not exist", *v));
+      else d.profiles_dir = *v;
+    }
+    if (auto v = r.path("rules_file")) {
+      std::error_code ec;
+      if (!v->empty() && !fs::is_regular_file(*v, ec))
+        r.error("rules_file", fmt::format("rules file '{}' does not exist", *v));
+      else d.rules_file = *v;
+    }
+    if (auto v = r.str("monitor_target")) {
+      if (!v->empty() && !isIpLiteral(*v) && !isHostname(*v))
+        r.error("monitor_target", fmt::format("'{}' is not an IP address or host name", *v));
+      else d.monitor_target = *v;
+    }
+    if (auto v = r.integer("max_in_flight", 1, 65536)) d.max_in_flight = static_cast<int>(*v);
+    if (auto v = r.integer("max_in_flight_per_device", 1, 1024)) {
+      d.max_in_flight_per_device = static_cast<int>(*v);
+      per_device_where_ = r.where("max_in_flight_per_device");
+    }
+  }
+
+  void readStore(const Reader& r) {
+    r.checkKeys(kStoreKeys);
+    if (auto v = r.str("backend")) {
+      if (*v == "postgresql")
+        r.error("backend", "backend 'postgresql' is not supported yet; use \"sqlite\"");
+      else if (*v != "sqlite")
+        r.error("backend", fmt::format("unknown backend '{}' (the only one is \"sqlite\")", *v));
+      else cfg_.store.backend = *v;
+    }
+    if (auto v = r.path("path")) cfg_.store.path = *v;
+  }
+
+  void readHttp(const Reader& r) {
+    r.checkKeys(kHttpKeys);
+    if (auto v = r.boolean("enabled")) cfg_.http.enabled = *v;
+    if (auto v = r.hostPort("listen", false, true)) cfg_.http.listen = *v;
+  }
+
+  void readDevice(const Reader& r) {
+    r.checkKeys(kDeviceKeys);
+    DeviceRecord rec;
+    auto& d = rec.device;
+    rec.where = r.whereTable();
+    if (auto v = r.name("name", true)) {
+      d.name = *v;
+      rec.name_where = r.where("name");
+    }
+    if (auto v = r.name("address", true)) {
+      if (!isIpLiteral(*v) && !isHostname(*v))
+        r.error("address", fmt::format("'{}' is not an IPv4/IPv6 address or a host name", *v));
+      else d.address = *v;
+    }
+    if (auto v = r.integer("port", 1, 65535)) d.snmp_port = static_cast<std::uint16_t>(*v);
+    if (auto v = r.str("site")) d.site = *v;
+    if (auto v = r.str("aggregation")) d.aggregation = *v;
+    if (auto v = r.name("profile")) {
+      d.profile = *v;
+      rec.profile_where = r.where("profile");
+    }
+    if (auto v = r.oneOf("if_name_source", {"ifName", "ifDescr", "ifAlias"}))
+      d.if_name_source = *v == "ifName" ? IfNameSource::IfName
+                         : *v == "ifDescr" ? IfNameSource::IfDescr
+                                           : IfNameSource::IfAlias;
+    if (auto v = r.strings("interfaces")) d.interfaces = *v;
+    if (auto v = r.duration("poll_interval", 1s, 1h)) d.poll_interval = *v;
+    if (auto v = r.duration("timeout", 100ms, 60s)) d.timeout = *v;
+    if (auto v = r.integer("retries", 0, 10)) d.retries = static_cast<int>(*v);
+    readSnmp(r, d.snmp);
+    devices_.push_back(std::move(rec));
+  }
+
+  void readSnmp(const Reader& dev, SnmpCredentials& c) {
+    const auto* n = dev.node("snmp");
+    if (!n) {
+      dev.missing("snmp", " (snmp = { version = \"2c\", community = \"...\" } or version \"3\" with user and keys)");
+      return;
+    }
+    const auto* t = n->as_table();
+    if (!t) {
+      dev.typeError("snmp", *n, "a table");
+      return;
+    }
+    Reader r(errors_, dev.file(), *t, dev.keyPath("snmp"));
+    r.checkKeys(kSnmpKeys);
+    const auto version = r.oneOf("version", {"2c", "3"}, true);
+    if (!version) return;
+    const auto secret = [&](std::string_view key) {
+      if (r.has(key)) secrets_.push_back(r.keyPath(key));
+    };
+    secret("community");
+    secret("auth_key");
+    secret("priv_key");
+    if (*version == "2c") {
+      c.version = SnmpCredentials::Version::V2c;
+      for (auto k : {"user", "auth_protocol", "auth_key", "priv_protocol", "priv_key"})
+        if (r.has(k)) r.error(k, fmt::format("'{}' belongs to SNMP version \"3\", not \"2c\"", k));
+      if (auto v = r.name("community", true)) c.community = *v;
+      return;
+    }
+    c.version = SnmpCredentials::Version::V3;
+    if (r.has("community")) r.error("community", "'community' belongs to SNMP version \"2c\", not \"3\"");
+    if (auto v = r.name("user", true)) c.user = *v;
+    if (auto v = r.oneOf("auth_protocol", {"SHA", "SHA-256"}, true))
+      c.auth_proto = *v == "SHA" ? SnmpCredentials::AuthProto::Sha : SnmpCredentials::AuthProto::Sha256;
+    if (auto v = r.oneOf("priv_protocol", {"AES", "AES-128"}, true)) c.priv_proto = SnmpCredentials::PrivProto::Aes128;
+    // RFC 3414 section 11.2: USM passphrases shorter than 8 characters are refused by agents.
+    for (auto [key, out] : {std::pair{"auth_key", &c.auth_key}, std::pair{"priv_key", &c.priv_key}}) {
+      if (auto v = r.str(key, true)) {
+        if (v->size() < 8) r.error(key, fmt::format("{} is {} characters; SNMPv3 keys need at least 8", key, v->size()));
+        else *out = *v;
+      }
+    }
+  }
+
+  void readCircuit(const Reader& r) {
+    r.checkKeys(concat(kCircuitOwnKeys, kTopologyFieldKeys));
+    CircuitRecord rec;
+    auto& c = rec.circuit;
+    rec.where = r.whereTable();
+    if (auto v = r.name("link_id")) {
+      c.link_id = *v;
+      rec.link_where = r.where("link_id");
+    }
+    if (auto v = r.name("key")) {
+      c.key = *v;
+      rec.explicit_key = true;
+      rec.key_where = r.where("key");
+    } else if (!c.link_id.empty()) {
+      c.key = c.link_id;
+      rec.key_where = rec.link_where;
+    } else if (!r.has("link_id") && !r.has("key")) {
+      r.missing("key", " (a circuit needs 'link_id' or, when it has none, 'key')");
+    }
+    if (auto v = r.str("contract")) c.contract = *v;
+    if (auto v = r.integer("row", 1, 1'000'000)) c.contract_row = static_cast<int>(*v);
+    if (auto v = r.str("site")) c.site = *v;
+    if (auto v = r.str("service")) c.service = *v;
+    if (auto v = r.number("bandwidth_mbps")) {
+      if (!(*v > 0) || *v > 100000)
+        r.error("bandwidth_mbps", fmt::format("bandwidth_mbps = {} is out of range (more than 0, at most 100000)", *v));
+      else c.bandwidth_mbps = *v;
+    }
+    for (auto [key, out] : {std::pair{"monthly_fee", &c.monthly_fee}, std::pair{"annual_fee", &c.annual_fee}}) {
+      if (auto v = r.number(key)) {
+        if (*v < 0) r.error(key, fmt::format("{} = {} must not be negative", key, *v));
+        else *out = *v;
+      }
+    }
+    c.term_start = r.date("term_start");
+    c.term_end = r.date("term_end");
+    if (c.term_start && c.term_end && *c.term_end < *c.term_start)
+      r.error("term_end", fmt::format("term_end {} is before term_start {}", *c.term_end, *c.term_start));
+    if (auto v = r.boolean("review")) c.review = *v;
+    readTopologyFields(r, rec.topology);
+    circuits_.push_back(std::move(rec));
+  }
+
+  void readTopology(const Reader& r) {
+    r.checkKeys(concat({"circuit"}, kTopologyFieldKeys));
+    TopologyRecord rec;
+    rec.where = r.whereTable();
+    if (auto v = r.name("circuit", true)) {
+      rec.circuit = *v;
+      rec.circuit_where = r.where("circuit");
+    }
+    readTopologyFields(r, rec.fields);
+    topologies_.push_back(std::move(rec));
+  }
+
+  void readMaintenance(const Reader& r) {
+    r.checkKeys(kMaintenanceKeys);
+    MaintenanceRecord rec;
+    auto& m = rec.window;
+    rec.where = r.whereTable();
+    if (auto v = r.name("id", true)) {
+      m.id = *v;
+      rec.id_where = r.where("id");
+    }
+    const auto start = r.instant("start", true);
+    const auto end = r.instant("end", true);
+    if (start) m.start = *start;
+    if (end) m.end = *end;
+    if (start && end && *end <= *start)
+      r.error("end", fmt::format("end {} is not after start {}", formatIso(*end), formatIso(*start)));
+    m.notified_at = r.instant("notified_at");
+    if (auto v = r.strings("circuits")) {
+      m.circuits = *v;
+      rec.circuits_where = r.where("circuits");
+    }
+    if (auto v = r.strings("devices")) {
+      m.devices = *v;
+      rec.devices_where = r.where("devices");
+    }
+    if (auto v = r.boolean("force_majeure")) m.force_majeure = *v;
+    if (auto v = r.str("reference")) m.reference = *v;
+    maintenance_.push_back(std::move(rec));
+  }
+
+  void checkSecretMode(const std::string& file, mode_t mode) {
+    if ((mode & (S_IRGRP | S_IROTH)) == 0) return;
+    warnings_.push_back(
+        {file, fmt::format("file mode {:04o} lets {} read the secrets it holds ({}); chmod 600 {}",
+                           mode & 07777, (mode & S_IROTH) ? "every user" : "its group",
+                           fmt::join(secrets_, ", "), file)});
+  }
+
+  /// Cross-file checks: duplicates, references, topology merge, defaults.
+  void finish() {
+    auto& inv = cfg_.inventory;
+    const auto& d = cfg_.daemon;
+    if (d.max_in_flight_per_device > d.max_in_flight)
+      errors_.push_back({per_device_where_, fmt::format("max_in_flight_per_device = {} exceeds max_in_flight = {}",
+                                                        d.max_in_flight_per_device, d.max_in_flight)});
+    if (cfg_.store.path.empty()) cfg_.store.path = (fs::path(d.state_dir) / "circuitd.db").string();
+
+    std::map<std::string, const DeviceRecord*> devices;
+    Keys device_names;
+    for (const auto& rec : devices_) {
+      if (rec.device.name.empty()) continue;
+      auto [it, fresh] = devices.emplace(rec.device.name, &rec);
+      if (!fresh) {
+        errors_.push_back({rec.name_where, fmt::format("duplicate device name '{}' (first defined at {})",
+                                                       rec.device.name, it->second->name_where)});
+        continue;
+      }
+      device_names.push_back(rec.device.name);
+      if (!d.profiles_dir.empty() && !rec.device.profile.empty()) {
+        std::error_code ec;
+        const auto file = fs::path(d.profiles_dir) / (rec.device.profile + ".toml");
+        if (!fs::is_regular_file(file, ec))
+          errors_.push_back({rec.profile_where, fmt::format("unknown vendor profile '{}': {} does not exist",
+                                                            rec.device.profile, file.string())});
+      }
+      inv.devices.push_back(rec.device);
+    }
+
+    // Keys and link ids are unique; the contract itself sometimes repeats a link id on several
+    // rows, which the importer keeps under distinct keys with review = true (a warning then).
+    std::map<std::string, CircuitRecord*> by_key;
+    std::map<std::string, CircuitRecord*> by_link;
+    const auto rowOf = [](const CircuitRecord& c) {
+      return c.circuit.contract_row ? fmt::format("row {}, ", c.circuit.contract_row) : std::string{};
+    };
+    for (auto& rec : circuits_) {
+      auto& c = rec.circuit;
+      if (c.key.empty()) continue;
+      auto [it, fresh] = by_key.emplace(c.key, &rec);
+      if (!fresh) {
+        errors_.push_back({rec.key_where, fmt::format("duplicate circuit key '{}' ({}first at {}{})", c.key,
+                                                      rec.explicit_key ? "" : "from link_id; ",
+                                                      rowOf(*it->second), it->second->key_where)});
+        rec.circuit.key.clear();
+        continue;
+      }
+      if (c.link_id.empty()) continue;
+      auto [lit, lfresh] = by_link.emplace(c.link_id, &rec);
+      if (!lfresh) {
+        const auto& first = *lit->second;
+        const auto msg = fmt::format("link_id '{}' is also used by circuit '{}' ({}at {})", c.link_id,
+                                     first.circuit.key, rowOf(first), first.link_where);
+        if (c.review && first.circuit.review) warnings_.push_back({rec.link_where, msg + "; both rows are marked review"});
+        else errors_.push_back({rec.link_where, "duplicate " + msg});
+      }
+    }
+
+    std::map<std::string, const TopologyRecord*> topo_for;
+    Keys circuit_keys;
+    for (const auto& [k, _] : by_key) circuit_keys.push_back(k);
+    for (const auto& t : topologies_) {
+      if (t.circuit.empty()) continue;
+      auto it = by_key.find(t.circuit);
+      if (it == by_key.end()) {
+        errors_.push_back({t.circuit_where, fmt::format("unknown circuit '{}'{}", t.circuit,
+                                                        didYouMean(t.circuit, circuit_keys))});
+        continue;
+      }
+      auto [prev, fresh] = topo_for.emplace(t.circuit, &t);
+      if (!fresh) {
+        errors_.push_back({t.circuit_where, fmt::format("circuit '{}' already has a [[topology]] entry at {}",
+                                                        t.circuit, prev->second->where)});
+        continue;
+      }
+      auto& mine = it->second->topology;
+      for (const auto& [key, where] : t.fields.set) {
+        if (auto both = mine.set.find(key); both != mine.set.end()) {
+          errors_.push_back({where, fmt::format("'{}' of circuit '{}' is set both here and in [[circuit]] at {}; "
+                                                "give each topology key in one place", key, t.circuit, both->second)});
+          continue;
+        }
+        mine.set[key] = where;
+        const auto& f = t.fields;
+        if (key == "device") mine.device = f.device;
+        else if (key == "uni_interface") mine.uni_interface = f.uni_interface;
+        else if (key == "uplink_interfaces") mine.uplink_interfaces = f.uplink_interfaces;
+        else if (key == "carrier_target") mine.carrier_target = f.carrier_target;
+        else if (key == "customer_target") mine.customer_target = f.customer_target;
+        else if (key == "probe_interval") mine.probe_interval = f.probe_interval;
+        else if (key == "criticality") mine.criticality = f.criticality;
+        else if (key == "vlan") mine.vlan = f.vlan;
+        else if (key == "prefix") mine.prefix = f.prefix;
+        else if (key == "reflector") mine.reflector = f.reflector;
+      }
+    }
+
+    for (auto& rec : circuits_) {
+      if (rec.circuit.key.empty()) continue;
+      auto& c = rec.circuit;
+      const auto& f = rec.topology;
+      c.device = f.device;
+      c.uni_interface = f.uni_interface;
+      c.uplink_interfaces = f.uplink_interfaces;
+      c.carrier_target = f.carrier_target;
+      c.customer_target = f.customer_target;
+      c.criticality = f.criticality.value_or(Criticality::Normal);
+      // Critical circuits are probed every second unless told otherwise; the rest every 10 s.
+      c.probe_interval = f.probe_interval.value_or(c.criticality == Criticality::Critical ? Duration{1s}
+                                                                                           : Duration{10s});
+      c.vlan = f.vlan;
+      c.prefix = f.prefix;
+      c.reflector = f.reflector;
+      if (!c.carrier_target.empty() && c.carrier_target == c.customer_target)
+        errors_.push_back({f.set.at("customer_target"),
+                           fmt::format("customer_target '{}' of circuit '{}' equals its carrier_target",
+                                       c.customer_target, c.key)});
+      checkInterfaces(c, f, devices, device_names);
+      inv.circuits.push_back(c);
+    }
+
+    std::set<std::string> ids;
+    std::map<std::string, std::string> id_where;
+    for (const auto& rec : maintenance_) {
+      const auto& m = rec.window;
+      if (!m.id.empty()) {
+        auto [it, fresh] = id_where.emplace(m.id, rec.id_where);
+        if (!fresh)
+          errors_.push_back({rec.id_where, fmt::format("duplicate maintenance id '{}' (first at {})", m.id, it->second)});
+      }
+      for (const auto& k : m.circuits)
+        if (!by_key.count(k))
+          errors_.push_back({rec.circuits_where, fmt::format("unknown circuit '{}'{}", k, didYouMean(k, circuit_keys))});
+      for (const auto& n : m.devices)
+        if (!devices.count(n))
+          errors_.push_back({rec.devices_where, fmt::format("unknown device '{}'{}", n, didYouMean(n, device_names))});
+      inv.maintenance.push_back(m);
+    }
+  }
+
+  void checkInterfaces(const Circuit& c, const TopologyFields& f,
+                       const std::map<std::string, const DeviceRecord*>& devices, const Keys& device_names) {
+    const DeviceRecord* dev = nullptr;
+    if (!c.device.empty()) {
+      auto it = devices.find(c.device);
+      if (it == devices.end()) {
+        errors_.push_back({f.set.at("device"), fmt::format("circuit '{}' names unknown device '{}'{}", c.key,
+                                                           c.device, didYouMean(c.device, device_names))});
+        return;
+      }
+      dev = it->second;
+    }
+    std::vector<std::pair<std::string, std::string>> named;  // key, interface
+    if (!c.uni_interface.empty()) named.emplace_back("uni_interface", c.uni_interface);
+    for (const auto& u : c.uplink_interfaces) named.emplace_back("uplink_interfaces", u);
+    for (const auto& [key, iface] : named) {
+      if (!dev) {
+        errors_.push_back({f.set.at(key), fmt::format("circuit '{}' sets {} '{}' but no device", c.key, key, iface)});
+        continue;
+      }
+      const auto& list = dev->device.interfaces;
+      if (list.empty() || std::find(list.begin(), list.end(), iface) != list.end()) continue;
+      const Keys cands(list.begin(), list.end());
+      errors_.push_back({f.set.at(key), fmt::format("circuit '{}': interface '{}' is not on device '{}' "
+                                                    "(its interfaces: {}){}", c.key, iface, c.device,
+                                                    quoteList(list), didYouMean(iface, cands))});
+    }
+  }
+
+  Config cfg_;
+  Errors errors_;
+  std::vector<Error> warnings_;
+  std::map<std::string, std::string> loaded_;          ///< canonical path -> where it was included
+  std::map<std::string, std::string> singleton_set_;  ///< "daemon.state_dir" -> where set
+  std::vector<std::string> secrets_;                   ///< secret keys in the file being read
+  std::string per_device_where_;
+  std::vector<DeviceRecord> devices_;
+  std::vector<CircuitRecord> circuits_;
+  std::vector<TopologyRecord> topologies_;
+  std::vector<MaintenanceRecord> maintenance_;
+};
+
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+}  // namespace
+
+LoadResult load(const std::string& path) { return Loader().run(path); }
+
+std::size_t probeTargetCount(const Config& cfg) {
   std::size_t targets = 0;
   for (const auto& c : cfg.inventory.circuits)
-    targets += !c.carrier_target.empty() + !c.customer_target.empty();
-  return fmt::format("{} devices, {} circuits, {} probe targets", cfg.inventory.devices.size(),
-                     cfg.inventory.circuits.size(), targets);
+    targets += !c.carrier_target.empty() + !c.customer_target.empty() + !c.reflector.empty();
+  return targets;
+}
+
+std::string summary(const Config& cfg) {
+  const auto& inv = cfg.inventory;
+  return fmt::format("{}, {}, {}, {}", plural(inv.devices.size(), "device", "devices"),
+                     plural(inv.circuits.size(), "circuit", "circuits"),
+                     plural(probeTargetCount(cfg), "probe target", "probe targets"),
+                     plural(inv.maintenance.size(), "maintenance window", "maintenance windows"));
 }
 
 }  // namespace circuitd::config

@@ -2,6 +2,8 @@
 // The daemon's configuration: TOML files ([daemon], [store], [http], [[device]], [[circuit]],
 // [[maintenance]], include = [...]) validated into the domain Inventory plus runtime settings.
 // Every key is documented in config/README.md.
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,17 +19,17 @@ struct DaemonSettings {
   std::string trap_listen = "0.0.0.0:162";  ///< "" disables the trap receiver
   std::vector<std::string> trap_communities;  ///< accepted v2c trap communities
   std::string capture_interface;            ///< mirror/SPAN interface, "" = no capture
-  std::string profiles_dir;                 ///< vendor profiles; "" = next to the config
+  std::string profiles_dir;                 ///< vendor profiles (<dir>/<name>.toml); "" = none checked
   std::string rules_file;                   ///< demarcation rules; "" = built-in set
   std::string monitor_target;               ///< address the monitor checks for its own uplink
   int max_in_flight = 256;                  ///< SNMP requests in flight, all devices
-  int max_in_flight_per_device = 4;
+  int max_in_flight_per_device = 4;         ///< SNMP requests in flight to one device
 };
 
 /// [store]
 struct StoreSettings {
   std::string backend = "sqlite";  ///< "sqlite" (PostgreSQL later)
-  std::string path;                ///< "" = <state_dir>/circuitd.db
+  std::string path;                ///< the loader fills in <state_dir>/circuitd.db when not set
 };
 
 /// [http]
@@ -56,7 +58,10 @@ struct LoadResult {
 /// Reads, merges (include) and validates a configuration file.
 LoadResult load(const std::string& path);
 
-/// One-line summary "N devices, M circuits, K probe targets".
+/// Number of probe targets: carrier and customer ICMP targets plus TWAMP reflectors.
+std::size_t probeTargetCount(const Config& cfg);
+
+/// One-line summary "N devices, M circuits, K probe targets, W maintenance windows".
 std::string summary(const Config& cfg);
 
 }  // namespace circuitd::config
