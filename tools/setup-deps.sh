@@ -10,7 +10,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libssl-dev nlohmann-json3-dev libcli11-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   snmpd snmp snmptrapd snmpsim fping iproute2 tcpdump iputils-arping procps util-linux
-  prometheus-snmp-exporter systemd dpkg-dev file
+  prometheus-snmp-exporter prometheus-alertmanager systemd dpkg-dev file
 )
 
 missing=()
