@@ -1,0 +1,99 @@
+#pragma once
+// Per-circuit traffic and CFM continuity from captured frames (live or from a file: the same
+// code path). Circuits are keyed by VLAN id or IP prefix from the configuration; the BPF filter
+// built here only narrows what the kernel hands over, the exact attribution happens in user space.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "daemon/core/inventory.hpp"
+#include "daemon/core/observation.hpp"
+#include "daemon/core/result.hpp"
+#include "probes/capture/ccm_tracker.hpp"
+#include "probes/capture/frame.hpp"
+
+namespace circuitd::capture {
+
+/// An IP prefix such as "10.1.2.0/24" or "2001:db8:1::/48".
+struct IpPrefix {
+  IpAddress network;
+  int length = 0;
+  /// True when `a` lies inside the prefix (same family).
+  bool contains(const IpAddress& a) const;
+  /// Canonical text "net/len".
+  std::string str() const;
+};
+/// Parses a prefix; a bare address is a host prefix (/32 or /128).
+Result<IpPrefix> parsePrefix(const std::string& text);
+
+/// Counters of one circuit.
+struct CircuitTraffic {
+  std::string circuit;        ///< circuit key
+  std::string keyed_by;       ///< "vlan 100", "10.1.2.0/24" or both
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;    ///< frame length on the wire (pcap orig len, no FCS)
+  std::uint64_t in_bytes = 0;   ///< destination inside the circuit's prefix (toward the customer)
+  std::uint64_t out_bytes = 0;  ///< source inside the prefix (from the customer)
+};
+
+/// Whole-capture counters.
+struct CaptureTotals {
+  std::uint64_t frames = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t matched = 0;    ///< frames attributed to a circuit
+  std::uint64_t unmatched = 0;  ///< readable frames of no configured circuit
+  std::uint64_t truncated = 0;  ///< headers cut short by the capture (snap length, damage)
+  std::uint64_t malformed = 0;  ///< headers with impossible contents
+  std::uint64_t cfm = 0;        ///< CFM frames of any opcode
+  std::uint64_t ccm = 0;        ///< CCM frames decoded
+  std::int64_t first_us = 0;    ///< time of the first frame (microseconds since the epoch)
+  std::int64_t last_us = 0;     ///< time of the last frame
+  /// The first few problems, "frame N: reason", so an operator can find them in the file.
+  std::vector<std::string> problems;
+};
+
+/// Counts frames per circuit and tracks CCM continuity per MEP.
+class TrafficCounter {
+ public:
+  /// Builds the circuit map; an unparseable prefix or a VLAN id used twice is an error
+  /// naming the circuit.
+  static Result<TrafficCounter> create(const Inventory& inventory);
+
+  /// Counts one frame; returns CFM continuity changes it (or the passage of time) caused.
+  std::vector<CfmSample> onFrame(std::int64_t time_us, std::span<const std::uint8_t> captured,
+                                 std::uint32_t wire_length);
+  /// Moves time without a frame (live capture idle, end of file): returns LOC changes.
+  std::vector<CfmSample> advance(std::int64_t now_us);
+
+  /// BPF filter expression matching the configured circuits and CFM ("" = everything).
+  std::string bpfFilter() const;
+  /// Per-circuit averages over the capture's span, as the engine's samples (source Capture).
+  std::vector<ThroughputSample> throughputSamples() const;
+
+  const std::vector<CircuitTraffic>& circuits() const { return traffic_; }
+  const CaptureTotals& totals() const { return totals_; }
+  const CcmTracker& ccm() const { return ccm_; }
+  /// Capture span in seconds (last frame - first frame).
+  double spanSeconds() const;
+
+ private:
+  struct Key {
+    std::size_t index;
+    std::optional<std::uint16_t> vlan;
+    std::optional<IpPrefix> prefix;
+  };
+  void note(std::string problem);
+
+  std::vector<Key> keys_;
+  std::vector<CircuitTraffic> traffic_;
+  CaptureTotals totals_;
+  CcmTracker ccm_;
+};
+
+/// Text table: capture summary, per-circuit table, problems and the MEP table.
+std::string formatTable(const TrafficCounter& counter);
+/// The same content as JSON.
+std::string formatJson(const TrafficCounter& counter);
+
+}  // namespace circuitd::capture
