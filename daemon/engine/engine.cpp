@@ -12,6 +12,7 @@
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 namespace circuitd::engine {
 namespace {
@@ -58,6 +59,7 @@ struct TargetRt {
   std::uint16_t fail_bits = 0;  // bit 0 = newest
   std::uint8_t count = 0;
   std::int8_t last = -1;  // -1 none, 0 replied, 1 failed
+  std::uint8_t streak = 0;  // consecutive unanswered probes
   float rtt_sum = 0;       // sum of the RTTs in rtts_ of answered probes in the window
   std::array<float, 16> rtts{};
   TimePoint time{};
@@ -80,6 +82,7 @@ struct CircuitRt {
   CircuitState shown = CircuitState::Unknown;  // what is reported
   bool raw_down = false;
   bool flapping = false;
+  bool member = false;  // currently a child of incident `incident`
   std::uint16_t down_bits = 0;  // bit 0 = newest sample
   std::uint16_t bad_bits = 0;
   std::uint8_t samples = 0;
@@ -112,6 +115,8 @@ struct Incident {
   std::string root;
   std::string split_from;
   Decision decision;
+  /// While pending: outage decisions of children that recovered before the announcement.
+  std::unordered_map<std::uint32_t, Decision> recovered;
 };
 
 std::string compactIso(TimePoint t) {
@@ -325,7 +330,8 @@ struct Engine::Impl {
       perf = &targets[rt.carrier_t];
     }
     if (perf && perf->count >= 5) {
-      f.set(Fact::LossHigh, lossOf(*perf) >= st.loss_high);
+      // A single lost echo is not a loss trend: at least two losses in the window.
+      f.set(Fact::LossHigh, lossOf(*perf) >= st.loss_high && std::popcount(perf->fail_bits) >= 2);
       if (auto m = meanRtt(*perf)) f.set(Fact::LatencyHigh, *m > st.latency_high_ms);
     }
     if (rt.tp_time && t - *rt.tp_time <= st.stale_after) {
@@ -525,7 +531,7 @@ struct Engine::Impl {
   }
 
   const Incident* openIncidentOf(std::uint32_t ci) const {
-    if (!cs[ci].incident) return nullptr;
+    if (!cs[ci].incident || !cs[ci].member) return nullptr;
     auto it = incidents.find(cs[ci].incident);
     return it != incidents.end() && it->second.open ? &it->second : nullptr;
   }
@@ -692,6 +698,37 @@ struct Engine::Impl {
   /// Closes a pending incident's correlation window: root cause, honest split, announcement.
   void announce(Incident& inc, TimePoint t) {
     inc.pending = false;
+    std::vector<std::uint32_t> live;
+    for (auto ci : inc.children)
+      if (isOutage(cs[ci].shown) || cs[ci].shown == CircuitState::Unknown) live.push_back(ci);
+    if (live.empty()) {
+      // The whole outage ended inside its correlation window: still an outage, record it.
+      reindex(inc);
+      inc.root = rootOf(inc.children);
+      for (auto ci : inc.children) {
+        auto it = inc.recovered.find(ci);
+        if (it != inc.recovered.end()) std::swap(cs[ci].decision, it->second);
+      }
+      decideIncident(inc, t);
+      for (auto ci : inc.children) {
+        auto it = inc.recovered.find(ci);
+        if (it != inc.recovered.end()) std::swap(cs[ci].decision, it->second);
+      }
+      inc.recovered.clear();
+      emitIncident(EngineEventKind::IncidentOpened, inc, t);
+      const auto keys = keysOf(inc.children);
+      for (auto ci : inc.children) cs[ci].member = false;
+      inc.children.clear();
+      reindex(inc);
+      inc.open = false;
+      inc.resolved = t;
+      emitIncident(EngineEventKind::IncidentResolved, inc, t, keys);
+      return;
+    }
+    inc.recovered.clear();
+    for (auto ci : inc.children)
+      if (std::find(live.begin(), live.end(), ci) == live.end()) cs[ci].member = false;
+    inc.children = live;
     auto groups = partition(inc.children);
     inc.children = groups.empty() ? std::vector<std::uint32_t>{} : groups[0];
     reindex(inc);
@@ -731,6 +768,8 @@ struct Engine::Impl {
         const bool recent = inc.open || (inc.resolved && t - *inc.resolved <= st.flap_window);
         if (recent) {
           if (std::find(inc.children.begin(), inc.children.end(), ci) == inc.children.end()) inc.children.push_back(ci);
+          rt.member = true;
+          inc.recovered.erase(ci);
           indexChild(inc, ci);
           const bool was_open = inc.open;
           inc.open = true;
@@ -752,6 +791,7 @@ struct Engine::Impl {
       inc.children.push_back(ci);
       indexChild(inc, ci);
       rt.incident = n;
+      rt.member = true;
       if (!inc.pending) {
         inc.root = rootOf(inc.children);
         if (inc.root.empty()) {
@@ -760,6 +800,7 @@ struct Engine::Impl {
           reindex(inc);
           inc.root = rootOf(inc.children);
           rt.incident = 0;
+          rt.member = false;
           continue;
         }
         decideIncident(inc, t);
@@ -771,34 +812,25 @@ struct Engine::Impl {
     inc.children.push_back(ci);
     indexChild(inc, ci);
     rt.incident = inc.num;
+    rt.member = true;
   }
 
-  void leaveIncident(std::uint32_t ci, TimePoint t) {
+  void leaveIncident(std::uint32_t ci, TimePoint t, Decision outage_decision) {
     auto& rt = cs[ci];
+    if (!rt.member) return;
     auto it = incidents.find(rt.incident);
     if (it == incidents.end() || !it->second.open) return;
     Incident& inc = it->second;
     auto pos = std::find(inc.children.begin(), inc.children.end(), ci);
     if (pos == inc.children.end()) return;
-    inc.children.erase(pos);
-    reindex(inc);
     if (inc.pending) {
-      if (inc.children.empty()) {
-        // The whole outage ended inside its correlation window: still an outage, announce it.
-        inc.children.push_back(ci);
-        reindex(inc);
-        inc.root = rootOf(inc.children);
-        inc.pending = false;
-        decideIncident(inc, t);
-        emitIncident(EngineEventKind::IncidentOpened, inc, t);
-        inc.children.clear();
-        reindex(inc);
-        inc.open = false;
-        inc.resolved = t;
-        emitIncident(EngineEventKind::IncidentResolved, inc, t, {def(ci).key});
-      }
+      // Still inside the correlation window: the announcement sorts out who recovered.
+      inc.recovered[ci] = std::move(outage_decision);
       return;
     }
+    inc.children.erase(pos);
+    rt.member = false;
+    reindex(inc);
     if (inc.children.empty()) {
       inc.open = false;
       inc.resolved = t;
@@ -840,8 +872,11 @@ struct Engine::Impl {
   }
 
   /// Applies a new reported state and decision, emitting events and moving incident membership.
-  void transition(std::uint32_t ci, TimePoint t, CircuitState base) {
+  void transition(std::uint32_t ci, TimePoint t, CircuitState base, bool recovering = false) {
     auto& rt = cs[ci];
+    // While an outage is recovering (good samples, not yet K of them) the evidence of the outage
+    // is fading, not changing: keep the decision instead of re-deciding on partial recovery.
+    if (recovering && base == rt.base && isOutage(rt.shown)) return;
     rt.base = base;
     const Rule* fired = nullptr;
     Decision d = decide(ci, t, base, &fired);
@@ -849,9 +884,9 @@ struct Engine::Impl {
     const CircuitState from = rt.shown;
     const bool decision_changed = fired != rt.rule;
     rt.rule = fired;
-    rt.decision = std::move(d);
+    Decision previous = std::exchange(rt.decision, std::move(d));
     if (shown == from) {
-      if (decision_changed && isOutage(shown) && rt.incident) {
+      if (decision_changed && isOutage(shown) && rt.member) {
         auto it = incidents.find(rt.incident);
         if (it != incidents.end() && it->second.open && !it->second.pending) {
           auto before = it->second.decision;
@@ -876,12 +911,12 @@ struct Engine::Impl {
     }
     if (shown == CircuitState::Up && isOutage(from)) {
       emitCircuit(ci, t, from, openIncidentOf(ci) != nullptr);
-      leaveIncident(ci, t);
+      leaveIncident(ci, t, std::move(previous));
       return;
     }
     // Down <-> degraded <-> maintenance, or into/out of unknown: the incident carries the alarm.
     emitCircuit(ci, t, from, openIncidentOf(ci) != nullptr || blind || shown == CircuitState::Unknown || from == CircuitState::Unknown);
-    if (rt.incident && isOutage(shown)) {
+    if (rt.member && isOutage(shown)) {
       auto it = incidents.find(rt.incident);
       if (it != incidents.end() && it->second.open && !it->second.pending) {
         decideIncident(it->second, t);
@@ -897,11 +932,22 @@ struct Engine::Impl {
     if (raw < 0) return;
     setRawDown(ci, raw == 2);
     if (blind) return;  // samples taken while blind prove nothing about the circuit
+    // Observations of one instant (a poll and its interface rows) are one sample, re-evaluated
+    // with everything known at that instant, so that N-of-M counts moments, not messages.
+    const bool same_instant = rt.samples > 0 && t == rt.last_sample;
     rt.last_sample = std::max(rt.last_sample, t);
-    rt.down_bits = static_cast<std::uint16_t>((rt.down_bits << 1) | (raw == 2 ? 1 : 0));
-    rt.bad_bits = static_cast<std::uint16_t>((rt.bad_bits << 1) | (raw >= 1 ? 1 : 0));
-    if (rt.samples < 16) ++rt.samples;
-    rt.good_run = raw == 0 ? static_cast<std::uint8_t>(std::min(rt.good_run + 1, 255)) : 0;
+    if (same_instant) {
+      const bool was_good = (rt.bad_bits & 1) == 0;
+      rt.down_bits = static_cast<std::uint16_t>((rt.down_bits & ~1u) | (raw == 2 ? 1 : 0));
+      rt.bad_bits = static_cast<std::uint16_t>((rt.bad_bits & ~1u) | (raw >= 1 ? 1 : 0));
+      if (raw == 0 && !was_good) rt.good_run = 1;
+      if (raw != 0) rt.good_run = 0;
+    } else {
+      rt.down_bits = static_cast<std::uint16_t>((rt.down_bits << 1) | (raw == 2 ? 1 : 0));
+      rt.bad_bits = static_cast<std::uint16_t>((rt.bad_bits << 1) | (raw >= 1 ? 1 : 0));
+      if (rt.samples < 16) ++rt.samples;
+      rt.good_run = raw == 0 ? static_cast<std::uint8_t>(std::min(rt.good_run + 1, 255)) : 0;
+    }
     if (raw > 0) rt.last_failure = t;
     const std::uint16_t mmask = static_cast<std::uint16_t>((1u << st.window_m) - 1);
     const int downs = std::popcount(static_cast<std::uint16_t>(rt.down_bits & mmask));
@@ -932,7 +978,7 @@ struct Engine::Impl {
       if (t - rt.last_failure < st.flap_hold) next = rt.base == CircuitState::Up ? CircuitState::Down : rt.base;
       else rt.flapping = false, rt.outages.clear();
     }
-    transition(ci, t, next);
+    transition(ci, t, next, raw == 0);
   }
 
   void sampleAll(const std::vector<std::uint32_t>& list, TimePoint t) {
@@ -974,6 +1020,17 @@ struct Engine::Impl {
   void recoverSight(TimePoint t, const std::string& detail) {
     if (!blind) return;
     blind = false;
+    // Whatever the probes saw while the monitor was blind is not evidence about the circuits.
+    for (auto& tg : targets) {
+      tg.last = -1;
+      tg.fail_bits = 0;
+      tg.count = 0;
+      tg.streak = 0;
+      tg.rtt_sum = 0;
+    }
+    targets_seen = targets_failing = 0;
+    for (auto& d : devs)
+      if (d.silent == 1) d.silent = -1;
     blind_from_health = false;
     EngineEvent e;
     e.kind = EngineEventKind::MonitorRecovered;
@@ -993,8 +1050,14 @@ struct Engine::Impl {
     TimePoint lo = TimePoint::max(), hi = TimePoint::min();
     std::set<std::uint32_t> nodes;
     bool unmapped = false;
+    std::uint32_t considered = 0;
     for (const auto& tg : targets) {
       if (tg.last < 0) continue;
+      // Targets whose circuits are all inside an announced window are expected to fail.
+      bool covered = !tg.circuits.empty();
+      for (auto ci : tg.circuits) covered = covered && maintenanceFor(ci, t) != nullptr;
+      if (covered) continue;
+      ++considered;
       lo = std::min(lo, tg.fail_since);
       hi = std::max(hi, tg.fail_since);
       for (auto ci : tg.circuits) {
@@ -1003,7 +1066,7 @@ struct Engine::Impl {
         else nodes.insert(a);
       }
     }
-    if (hi - lo > st.correlation_window) return;
+    if (considered < static_cast<std::uint32_t>(st.blind_min_targets) || hi - lo > st.correlation_window) return;
     if (nodes.size() == 1 && !unmapped) return;
     goBlind(t, "all " + std::to_string(targets_seen) + " probe targets failed at once");
   }
@@ -1121,6 +1184,10 @@ struct Engine::Impl {
     tg.last = failed ? 1 : 0;
     tg.time = s.time;
     if (failed && before != 1) tg.fail_since = s.time;
+    // A run of failures long enough to be an outage is accounted as the outage, not as packet
+    // loss: without this the loss window would keep a recovered circuit DEGRADED for minutes.
+    if (!failed && tg.streak >= st.down_n) tg.fail_bits = 0;
+    tg.streak = failed ? static_cast<std::uint8_t>(std::min(tg.streak + 1, 255)) : 0;
     if (before < 0) ++targets_seen;
     if (before == 1 && !failed) --targets_failing;
     if (before != 1 && failed) ++targets_failing;
@@ -1216,10 +1283,7 @@ struct Engine::Impl {
     v.decision.state = cs[ci].shown;
     v.flapping = cs[ci].flapping;
     v.since = cs[ci].since;
-    if (cs[ci].incident) {
-      auto it = incidents.find(cs[ci].incident);
-      if (it != incidents.end() && it->second.open) v.incident = it->second.id;
-    }
+    if (const Incident* inc = openIncidentOf(ci)) v.incident = inc->id;
     return v;
   }
 };
@@ -1306,6 +1370,7 @@ void Engine::setInventory(const Inventory& inventory) {
     rt.tp_util = o.tp_util;
     rt.outages = o.outages;
     rt.incident = o.incident;
+    rt.member = o.member;
     rt.decision = o.decision;
     rt.rule = nullptr;
     im.setRawDown(ni, o.raw_down);

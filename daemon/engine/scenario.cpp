@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <initializer_list>
 #include <sstream>
 
@@ -710,6 +711,89 @@ ReplayResult runScenario(const Scenario& s, const Rules& rules) {
   res.open_at_end = eng.openIncidents();
   res.circuits_at_end = eng.circuits();
   return res;
+}
+
+namespace {
+
+std::string offset(TimePoint start, TimePoint t) {
+  auto ms = (t - start).count();
+  const char sign = ms < 0 ? '-' : '+';
+  if (ms < 0) ms = -ms;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%c%02lld:%02lld:%02lld", sign, static_cast<long long>(ms / 3600000),
+                static_cast<long long>(ms / 60000 % 60), static_cast<long long>(ms / 1000 % 60));
+  return buf;
+}
+
+std::string decisionLine(const Decision& d) {
+  std::string s = std::string(toString(d.location)) + " / " + std::string(toString(d.party));
+  if (!d.clause.empty()) s += " / clause " + d.clause;
+  if (!d.rule_id.empty()) s += " [" + d.rule_id + "]";
+  return s;
+}
+
+}  // namespace
+
+std::string renderTimeline(const Scenario& s, const ReplayResult& r, bool verbose) {
+  std::ostringstream os;
+  os << "scenario " << (s.name.empty() ? s.origin : s.name) << "\n";
+  if (!s.description.empty()) os << "  " << s.description << "\n";
+  os << "  start " << formatIso(r.start) << ", " << s.inventory.circuits.size() << " circuits, "
+     << s.inventory.devices.size() << " devices, " << s.steps.size() << " observations\n\n";
+  for (const auto& e : r.events) {
+    os << offset(r.start, e.time) << "  ";
+    switch (e.kind) {
+      case EngineEventKind::CircuitStateChanged:
+        os << "circuit " << e.circuit << ": " << (e.from ? toString(*e.from) : "?") << " -> "
+           << toString(e.decision.state);
+        if (e.decision.state != CircuitState::Up) os << "  " << decisionLine(e.decision);
+        if (e.flapping) os << "  FLAPPING";
+        if (e.suppressed) os << "  (no alarm" << (e.incident.empty() ? "" : ": in " + e.incident) << ")";
+        break;
+      case EngineEventKind::MonitorBlind:
+      case EngineEventKind::MonitorRecovered:
+        os << toString(e.kind) << ": " << e.decision.summary;
+        break;
+      default:
+        os << toString(e.kind) << " " << e.incident << " root " << (e.root_cause.empty() ? "-" : e.root_cause) << " ("
+           << e.circuits.size() << " circuits)";
+        if (!e.removed.empty()) {
+          os << " removed";
+          for (const auto& k : e.removed) os << ' ' << k;
+        }
+        if (!e.split_from.empty()) os << " split from " << e.split_from;
+        if (e.flapping) os << "  FLAPPING";
+        if (e.kind != EngineEventKind::IncidentResolved) os << "\n            " << decisionLine(e.decision);
+        break;
+    }
+    os << "\n";
+    const bool show = e.kind != EngineEventKind::CircuitStateChanged || verbose;
+    if (show && e.kind != EngineEventKind::IncidentResolved && e.kind != EngineEventKind::MonitorRecovered) {
+      if (!e.decision.summary.empty() && e.kind != EngineEventKind::MonitorBlind)
+        os << "            " << e.decision.summary << "\n";
+      if (!e.decision.next_step.empty()) os << "            next step: " << e.decision.next_step << "\n";
+    }
+    if (verbose)
+      for (const auto& ev : e.decision.evidence) os << "              - " << ev.name << ": " << ev.value << "\n";
+  }
+  os << "\nat end (" << offset(r.start, r.end) << "):\n";
+  for (const auto& c : r.circuits_at_end) {
+    os << "  " << c.key << "  " << toString(c.state);
+    if (c.state != CircuitState::Up) os << "  " << decisionLine(c.decision);
+    if (c.flapping) os << "  FLAPPING";
+    os << "\n";
+  }
+  for (const auto& i : r.open_at_end)
+    os << "  open incident " << i.id << " root " << i.root_cause << " (" << i.circuits.size() << " circuits) "
+       << decisionLine(i.decision) << "\n";
+  if (!r.checks.empty()) {
+    std::size_t ok = 0;
+    for (const auto& c : r.checks) ok += c.ok ? 1 : 0;
+    os << "\nexpectations: " << ok << "/" << r.checks.size() << " met\n";
+    for (const auto& c : r.checks)
+      if (!c.ok) os << "  FAILED " << c.message << "\n";
+  }
+  return os.str();
 }
 
 }  // namespace circuitd::engine

@@ -90,6 +90,9 @@ struct ReplayResult {
 /// Runs the scenario through a fresh engine with these rules.
 ReplayResult runScenario(const Scenario& s, const Rules& rules);
 
+/// Readable timeline of a replay: state changes, incidents, locations, parties, clauses, checks.
+std::string renderTimeline(const Scenario& s, const ReplayResult& r, bool verbose = false);
+
 /// Parses "+90s", "-2d", "1h30m", "250ms" into a duration.
 std::optional<Duration> parseDuration(std::string_view s);
 
