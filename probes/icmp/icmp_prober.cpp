@@ -38,6 +38,13 @@ constexpr std::size_t kBatch = 64;         // messages per sendmmsg / recvmmsg c
 constexpr std::size_t kRecvSlot = 1500;    // an ICMP error quotes at most 576 bytes (RFC 1812)
 constexpr std::size_t kSeqSpace = 65536;
 constexpr std::uint32_t kSlotBits = 20;    // token = slot | generation << 20
+constexpr std::size_t kControlSize = 64;   // room for one SCM_TIMESTAMPNS
+
+Nanos realNow() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return Nanos{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
 
 Nanos monoNow() {
   timespec ts{};
@@ -62,6 +69,8 @@ struct Opened {
 };
 
 void setBuffers(int fd, int bytes) {
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   // SO_RCVBUFFORCE passes rmem_max when privileged; otherwise the capped SO_RCVBUF applies.
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
@@ -178,7 +187,8 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     std::uint32_t generation = 0;
     std::uint32_t use = 0;  // distinguishes reuses of a sequence number
     bool active = false;
-    Nanos send_ns = 0;
+    Nanos payload_ns = 0;  // written into the request, checked against the reply
+    Nanos send_ns = 0;     // just before the sendmmsg call that carried it
     TimePoint wall{};
   };
 
@@ -217,6 +227,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     std::array<mmsghdr, kBatch> recv_msgs{};
     std::array<iovec, kBatch> recv_iov{};
     std::array<sockaddr_storage, kBatch> recv_from{};
+    std::array<std::array<char, kControlSize>, kBatch> recv_control{};
     std::vector<std::uint8_t> recv_buf;
     explicit Channel(Family f) : family(f) {}
   };
@@ -247,6 +258,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
         ch->recv_msgs[i].msg_hdr.msg_iov = &ch->recv_iov[i];
         ch->recv_msgs[i].msg_hdr.msg_iovlen = 1;
         ch->recv_msgs[i].msg_hdr.msg_name = &ch->recv_from[i];
+        ch->recv_msgs[i].msg_hdr.msg_control = ch->recv_control[i].data();
       }
     }
   }
@@ -458,6 +470,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     f.generation = t.generation;
     f.use = ++use_counter_;
     f.active = true;
+    f.payload_ns = now;
     f.send_ns = now;
     f.wall = tick_wall_;
     const std::size_t i = ch.pending++;
@@ -481,6 +494,10 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     std::size_t off = 0;
     const std::size_t n = ch.pending;
     while (off < n) {
+      // RTT starts here rather than when the tick began: encoding and the queue ahead of this
+      // call are not part of the network's round trip.
+      const Nanos t = monoNow();
+      for (std::size_t k = off; k < n; ++k) inflight_[ch.send_seq[k]].send_ns = t;
       const int r = ::sendmmsg(ch.sd->native_handle(), ch.send_msgs.data() + off,
                                static_cast<unsigned>(n - off), 0);
       ++stats_.send_calls;
@@ -535,6 +552,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
       for (std::size_t i = 0; i < kBatch; ++i) {
         ch.recv_msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
         ch.recv_msgs[i].msg_hdr.msg_flags = 0;
+        ch.recv_msgs[i].msg_hdr.msg_controllen = kControlSize;
         ch.recv_msgs[i].msg_len = 0;
       }
       const int r = ::recvmmsg(ch.sd->native_handle(), ch.recv_msgs.data(), kBatch, MSG_DONTWAIT,
@@ -547,13 +565,31 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
         continue;
       }
+      // The kernel stamps arrival (SO_TIMESTAMPNS) on CLOCK_REALTIME; mapping it onto the
+      // monotonic clock with an offset read now keeps event-loop latency out of the RTT.
       const Nanos now = monoNow();
-      for (int i = 0; i < r; ++i) handlePacket(ch, static_cast<std::size_t>(i), now);
+      const Nanos offset = realNow() - now;
+      for (int i = 0; i < r; ++i) {
+        handlePacket(ch, static_cast<std::size_t>(i), arrival(ch.recv_msgs[static_cast<std::size_t>(i)].msg_hdr, now, offset));
+      }
       // With edge-triggered readiness a short read means the queue is empty.
       if (static_cast<std::size_t>(r) < kBatch) break;
     }
     emitAll();
     if (ch.sd) waitRead(ch);
+  }
+
+  static Nanos arrival(msghdr& h, Nanos now, Nanos offset) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec ts{};
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        const Nanos at = Nanos{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec - offset;
+        // A wall-clock step between the two readings would put it outside; then use now.
+        if (at <= now && at > now - 1'000'000'000) return at;
+      }
+    }
+    return now;
   }
 
   void handlePacket(Channel& ch, std::size_t i, Nanos now) {
@@ -576,7 +612,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     }
     Target* t = live(f.slot, f.generation);
     if (m.kind == MessageKind::EchoReply) {
-      if (m.send_ns != static_cast<std::uint64_t>(f.send_ns) ||
+      if (m.send_ns != static_cast<std::uint64_t>(f.payload_ns) ||
           (t && !sameAddress(t->addr, ch.recv_from[i]))) {
         ++stats_.ignored;
         return;
@@ -584,7 +620,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
       f.active = false;
       ++stats_.replies;
       push(Emission{f.slot, f.generation, Outcome::Reply, ch.family, 0, 0, 0,
-                    static_cast<double>(now - f.send_ns) / 1e6, f.wall});
+                    static_cast<double>(std::max<Nanos>(now - f.send_ns, 0)) / 1e6, f.wall});
       return;
     }
     f.active = false;

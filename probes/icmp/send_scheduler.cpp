@@ -31,17 +31,18 @@ void SendScheduler::remove(Nanos interval) {
   if (heap_.empty()) rate_per_s_ = 0;
 }
 
-double SendScheduler::capacity() const {
-  return std::max(static_cast<double>(kMinBurst), std::ceil(rate_per_s_ * kHeadroom * static_cast<double>(quantum_) / 1e9));
-}
-
 void SendScheduler::refill(Nanos now) {
   if (refilled_at_ < 0) refilled_at_ = now;
-  if (now > refilled_at_) {
-    tokens_ += rate_per_s_ * kHeadroom * static_cast<double>(now - refilled_at_) / 1e9;
-    refilled_at_ = now;
-  }
-  tokens_ = std::min(tokens_, capacity());
+  const Nanos elapsed = std::max<Nanos>(now - refilled_at_, 0);
+  refilled_at_ = now;
+  const double per_ns = rate_per_s_ * kHeadroom / 1e9;
+  // The bucket never holds more than what fell due while this tick was pending (at least one
+  // quantum's share): on time, sends follow the phases; a tick delayed by scheduling sends
+  // what fell due meanwhile, up to kCatchUpWindow's worth; a longer stall's backlog leaves
+  // over the following ticks at kHeadroom times the rate instead of as one burst.
+  const double window = static_cast<double>(std::max(quantum_, std::min(elapsed, kCatchUpWindow)));
+  const double cap = std::max(static_cast<double>(kMinBurst), std::ceil(per_ns * window));
+  tokens_ = std::min(tokens_ + per_ns * static_cast<double>(elapsed), cap);
 }
 
 Nanos SendScheduler::nextSendable(Nanos now) const {

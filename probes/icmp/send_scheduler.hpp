@@ -16,8 +16,9 @@ using Nanos = std::int64_t;
 /// bucket that caps how many probes leave per quantum.
 class SendScheduler {
  public:
-  /// quantum: the transport's tick; the bucket lets max(kMinBurst, rate * quantum * kHeadroom)
-  /// probes out per quantum, so a backlog (after a stall or a burst of additions) drains without a burst.
+  /// quantum: the transport's tick. The bucket refills at rate * kHeadroom and holds at most
+  /// what fell due since the previous tick (at least a quantum's share, at most
+  /// kCatchUpWindow's), so a backlog after a stall drains over the following ticks.
   explicit SendScheduler(Nanos quantum = 1'000'000);
 
   /// Schedules entry (slot, generation) every `interval`, first at now + phase.
@@ -48,8 +49,10 @@ class SendScheduler {
 
   /// Smallest bucket capacity: a handful of targets falling due together go out together.
   static constexpr std::size_t kMinBurst = 4;
+  /// Lateness of a tick that is absorbed without delaying sends.
+  static constexpr Nanos kCatchUpWindow = 10'000'000;
   /// Headroom of the bucket over the nominal rate.
-  static constexpr double kHeadroom = 1.25;
+  static constexpr double kHeadroom = 1.1;
 
  private:
   struct Entry {
@@ -60,7 +63,6 @@ class SendScheduler {
   };
   static bool later(const Entry& a, const Entry& b) { return a.due > b.due; }
   void refill(Nanos now);
-  double capacity() const;
 
   Nanos quantum_;
   std::vector<Entry> heap_;
