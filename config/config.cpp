@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -96,11 +97,17 @@ class Reader {
   const toml::table& table() const { return t_; }
 
   /// Rejects keys not in known, suggesting the nearest known key.
-  void checkKeys(const Keys& known) const {
+  /// A typo of a key that belongs in a sub-table (nested, e.g. "snmp") suggests "snmp.<key>".
+  void checkKeys(const Keys& known, const Keys& nested = {}, std::string_view nested_table = {}) const {
     for (auto&& [k, v] : t_) {
       if (std::find(known.begin(), known.end(), k.str()) != known.end()) continue;
+      auto hint = didYouMean(k.str(), known);
+      if (hint.empty() && !nested.empty()) {
+        if (auto near = nearestWord(k.str(), nested); !near.empty())
+          hint = fmt::format(" (did you mean '{}' inside {} = {{ ... }}?)", near, nested_table);
+      }
       errors_.push_back({position(file_, k.source()) + " " + keyPath(k.str()),
-                         fmt::format("unknown key '{}'{}", k.str(), didYouMean(k.str(), known))});
+                         fmt::format("unknown key '{}'{}", k.str(), hint)});
     }
   }
   std::string keyPath(std::string_view key) const {
@@ -378,6 +385,7 @@ class Loader {
     cfg_.path = path;
     loadFile(path, {}, {}, "");
     if (errors_.empty() || !cfg_.files.empty()) finish();
+    sortByLocation(errors_);
     LoadResult r;
     r.errors = std::move(errors_);
     r.warnings = std::move(warnings_);
@@ -563,7 +571,7 @@ class Loader {
   }
 
   void readDevice(const Reader& r) {
-    r.checkKeys(kDeviceKeys);
+    r.checkKeys(kDeviceKeys, kSnmpKeys, "snmp");
     DeviceRecord rec;
     auto& d = rec.device;
     rec.where = r.whereTable();
@@ -898,6 +906,32 @@ class Loader {
                                                     "(its interfaces: {}){}", c.key, iface, c.device,
                                                     quoteList(list), didYouMean(iface, cands))});
     }
+  }
+
+  /// Orders errors by file (in reading order), line and column, so output reads top to bottom.
+  void sortByLocation(Errors& errors) const {
+    const auto rank = [&](const Error& e) {
+      const auto head = e.where.substr(0, e.where.find(' '));
+      std::size_t file_index = cfg_.files.size();
+      long line = 0, col = 0;
+      const auto c2 = head.rfind(':');
+      const auto c1 = c2 == std::string::npos || c2 == 0 ? std::string::npos : head.rfind(':', c2 - 1);
+      std::string file = head;
+      if (c1 != std::string::npos) {
+        try {
+          line = std::stol(head.substr(c1 + 1, c2 - c1 - 1));
+          col = std::stol(head.substr(c2 + 1));
+          file = head.substr(0, c1);
+        } catch (const std::exception&) {
+          line = col = 0;
+        }
+      }
+      for (std::size_t i = 0; i < cfg_.files.size(); ++i)
+        if (cfg_.files[i] == file) file_index = i;
+      return std::tuple{file_index, line, col};
+    };
+    std::stable_sort(errors.begin(), errors.end(),
+                     [&](const Error& a, const Error& b) { return rank(a) < rank(b); });
   }
 
   Config cfg_;
