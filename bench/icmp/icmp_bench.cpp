@@ -91,6 +91,7 @@ struct Result {
   Percentiles rtt_ms;
   std::size_t burst_1ms = 0;   // most probes sent within any 1 ms (sliding window)
   std::size_t max_batch = 0;   // largest single sendmmsg batch
+  std::vector<std::uint32_t> per_ms;  // probes sent in each 1 ms bucket of the run
   std::string note;
 };
 
@@ -153,6 +154,11 @@ Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us) 
     while (batches[i].first - batches[j].first >= 1'000'000) in_window -= batches[j++].second;
     r.burst_1ms = std::max(r.burst_1ms, in_window);
     r.max_batch = std::max<std::size_t>(r.max_batch, batches[i].second);
+  }
+  if (!batches.empty()) {
+    const std::int64_t first = batches.front().first;
+    r.per_ms.assign(static_cast<std::size_t>((batches.back().first - first) / 1'000'000 + 1), 0);
+    for (const auto& [ns, c] : batches) r.per_ms[static_cast<std::size_t>((ns - first) / 1'000'000)] += c;
   }
   std::ostringstream note;
   note << st.send_calls << " sendmmsg, " << st.recv_calls << " recvmmsg calls; " << st.timeouts
@@ -255,6 +261,16 @@ void print(const Result& r, int interval_ms, std::size_t n) {
     const double ideal = std::ceil(static_cast<double>(n) / interval_ms);
     std::printf("%-9s largest send burst: %zu probes within 1 ms (ideal spread %.0f per ms), "
                 "largest sendmmsg batch %zu\n", "", r.burst_1ms, ideal, r.max_batch);
+    std::vector<std::uint32_t> v = r.per_ms;
+    std::sort(v.begin(), v.end());
+    if (!v.empty()) {
+      auto q = [&](double x) { return v[static_cast<std::size_t>(x * static_cast<double>(v.size() - 1))]; };
+      std::size_t over = 0;
+      for (auto c : v) over += c > 2 * ideal;
+      std::printf("%-9s probes per 1 ms bucket: p50 %u  p99 %u  p99.9 %u  max %u; buckets above 2x "
+                  "ideal: %.3f%% (late ticks on a busy machine)\n", "", q(0.5), q(0.99), q(0.999),
+                  v.back(), 100.0 * static_cast<double>(over) / static_cast<double>(v.size()));
+    }
   }
   if (!r.note.empty()) std::printf("%-9s %s\n", "", r.note.c_str());
 }
@@ -266,7 +282,7 @@ int main(int argc, char** argv) {
   std::size_t targets = 10000;
   int seconds = 60;
   int interval_ms = 1000;
-  int quantum_us = 500;
+  int quantum_us = 1000;
   std::string fping = "fping";
   bool no_fping = false;
   app.add_option("-n,--targets", targets, "Loopback targets (127.x.y.z)")->capture_default_str();

@@ -30,7 +30,7 @@ enum class SocketMode {
 struct ProberOptions {
   SocketMode mode = SocketMode::Auto;
   std::size_t payload_size = 56;                       ///< ICMP payload bytes (>= 16), as ping
-  std::chrono::microseconds send_quantum{500};         ///< scheduler tick: sends are batched per tick
+  std::chrono::microseconds send_quantum{1000};        ///< scheduler tick: sends are batched per tick
   int receive_buffer_bytes = 4 << 20;                  ///< SO_RCVBUF(FORCE) for bursts of replies
   std::size_t max_targets_hint = 1024;                 ///< pre-sizes tables (grows if exceeded)
 };

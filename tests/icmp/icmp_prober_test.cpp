@@ -1,5 +1,6 @@
 // IcmpProber against real loopback targets (127.0.0.0/8 and ::1) with real ICMP sockets.
 #include "probes/icmp/icmp_prober.hpp"
+#include "probes/icmp/send_scheduler.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -139,8 +140,11 @@ TEST_F(IcmpProberTest, SendsAreSpreadAcrossTheIntervalNotBurst) {
     biggest = std::max(biggest, n);
   }
   EXPECT_EQ(sent, 200u);
-  // 200 targets are placed about 4 ms apart and the tick is 0.5 ms: one probe per batch.
-  EXPECT_EQ(biggest, 1u);
+  // 200 targets are placed about 4 ms apart and the tick is 1 ms, so batches hold one probe;
+  // a tick delayed by a busy machine may carry a few, never more than the bucket's floor.
+  EXPECT_LE(biggest, SendScheduler::kMinBurst);
+  EXPECT_LT(batches.size(), 200u + 1) << "one batch per probe at most";
+  EXPECT_GT(batches.size(), 150u) << "most probes leave alone";
   // The round spreads over the interval rather than leaving in the first milliseconds.
   const auto span_ms = (batches.back().first - batches.front().first) / 1'000'000;
   EXPECT_GT(span_ms, 900) << "sends spread over " << span_ms << " ms";
