@@ -347,10 +347,10 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
     if (h.sep == Sep::Pipe && t.front() != '|') continue;
     auto cells = splitCells(line, h.sep);
     if (h.sep == Sep::Pipe && isPipeSeparatorRow(cells)) continue;
-    if (h.sep == Sep::Spaces && cells.size() < 3) continue;  // prose or page header
-    if (tryHeader(line, lineno)) continue;                    // header repeated after a page break
     bool is_total = false;
     for (const auto& c : cells) is_total = is_total || contains(c, "合计") || contains(c, "总计");
+    if (!is_total && h.sep == Sep::Spaces && cells.size() < 3) continue;  // prose or page header
+    if (tryHeader(line, lineno)) continue;  // header repeated after a page break
     if (is_total) {
       const int ai = h.index(Col::Annual);
       if (ai >= 0 && ai < static_cast<int>(cells.size()) && parseMoney(cells[ai])) table_total = parseMoney(cells[ai]);

@@ -150,7 +150,7 @@ Result<ImportResult> parseNetboxCsv(std::string_view text, const std::string& so
     in.service = joinPieces(get(rec, "type"), false);
     const std::string tenant = trim(get(rec, "tenant"));
     const std::string description = trim(get(rec, "description"));
-    in.site = description.empty() ? tenant : description;
+    in.site = joinPieces(description.empty() ? tenant : description, false);
     if (!tenant.empty()) tenants.insert(tenant);
     if (const std::string p = trim(get(rec, "provider")); !p.empty()) providers.insert(p);
     const std::string rate = trim(get(rec, "commit_rate"));

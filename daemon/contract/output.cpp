@@ -25,6 +25,21 @@ Json number(double v) {
   return Json(r);
 }
 
+// Rates keep their precision (512K is 0.512 Mbit/s), to the kbit/s.
+Json rate(double mbps) {
+  const double r = std::round(mbps * 1000.0) / 1000.0;
+  if (r == std::floor(r) && std::fabs(r) < 9e15) return Json(static_cast<long long>(r));
+  return Json(r);
+}
+
+std::string tomlRate(double mbps) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", std::round(mbps * 1000.0) / 1000.0);
+  std::string s(buf);
+  while (s.size() > 1 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
+  return s;
+}
+
 Json optString(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
 
 std::string tomlString(const std::string& s) {
@@ -85,7 +100,7 @@ std::string toJson(const ImportResult& r) {
                         {"raw_link_id", x.raw_link_id},
                         {"site", x.site},
                         {"service", x.service},
-                        {"bandwidth_mbps", x.bandwidth_mbps ? number(*x.bandwidth_mbps) : Json(nullptr)},
+                        {"bandwidth_mbps", x.bandwidth_mbps ? rate(*x.bandwidth_mbps) : Json(nullptr)},
                         {"monthly_fee", number(x.monthly_fee)},
                         {"annual_fee", number(x.annual_fee)},
                         {"term_start", optString(x.term_start)},
@@ -119,7 +134,7 @@ std::string toInventoryToml(const ImportResult& r, const TomlHeader& h) {
     out += "row = " + std::to_string(x.seq) + "\n";
     out += "site = " + tomlString(x.site) + "\n";
     out += "service = " + tomlString(x.service) + "\n";
-    if (x.bandwidth_mbps) out += "bandwidth_mbps = " + tomlFloat(*x.bandwidth_mbps) + "\n";
+    if (x.bandwidth_mbps) out += "bandwidth_mbps = " + tomlRate(*x.bandwidth_mbps) + "\n";
     out += "monthly_fee = " + tomlFloat(x.monthly_fee) + "\n";
     out += "annual_fee = " + tomlFloat(x.annual_fee) + "\n";
     if (x.term_start) out += "term_start = " + tomlString(*x.term_start) + "\n";
@@ -149,7 +164,7 @@ std::string summaryText(const ImportResult& r) {
     std::set<int> rows;
     for (const auto* a : by_kind[k]) rows.insert(a->rows.begin(), a->rows.end());
     out += k + " (" + std::to_string(by_kind[k].size()) + ")";
-    if (!rows.empty()) out += ": rows " + rowList({rows.begin(), rows.end()});
+    if (!rows.empty()) out += (rows.size() == 1 ? ": row " : ": rows ") + rowList({rows.begin(), rows.end()});
     out += "\n";
     for (const auto* a : by_kind[k]) {
       out += "  ";
