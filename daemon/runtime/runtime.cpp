@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <random>
 #include <set>
@@ -22,9 +24,15 @@
 #include "daemon/runtime/scheduler.hpp"
 #include "daemon/runtime/sd_notify.hpp"
 
-#if CIRCUITD_HAVE_ICMP
+#include "config/values.hpp"
+#include "daemon/engine/engine.hpp"
+#include "daemon/engine/rules.hpp"
+#include "daemon/notify/fault_service.hpp"
+#include "daemon/store/sqlite_store.hpp"
 #include "probes/icmp/icmp_prober.hpp"
-#endif
+#include "probes/snmp/poller.hpp"
+#include "probes/snmp/profile.hpp"
+#include "probes/snmp/trap_receiver.hpp"
 
 namespace circuitd::runtime {
 
@@ -69,7 +77,37 @@ std::map<std::string, Duration> icmpTargets(const Inventory& inv) {
   return out;
 }
 
-constexpr const char* kStoreComponent = "store";
+// Where the store lives: [store] path, else <state_dir>/circuitd.db.
+std::string storePath(const config::Config& cfg) {
+  if (!cfg.store.path.empty()) return cfg.store.path;
+  return (std::filesystem::path(cfg.daemon.state_dir) / "circuitd.db").string();
+}
+
+// The interfaces the poller must resolve on a device: every UNI and uplink of its circuits.
+snmp::PollTarget pollTarget(const Device& d, const Inventory& inv,
+                            std::shared_ptr<const snmp::VendorProfile> profile) {
+  snmp::PollTarget t;
+  t.device = d.name;
+  t.address = d.address;
+  t.port = d.snmp_port;
+  t.credentials = d.snmp;
+  t.name_source = d.if_name_source;
+  std::set<std::string> names;
+  for (const auto& c : inv.circuits) {
+    if (c.device != d.name) continue;
+    if (!c.uni_interface.empty()) {
+      names.insert(c.uni_interface);
+      if (c.bandwidth_mbps) t.contracted_mbps[c.uni_interface] = *c.bandwidth_mbps;
+    }
+    for (const auto& u : c.uplink_interfaces) names.insert(u);
+  }
+  t.interfaces.assign(names.begin(), names.end());
+  t.profile = std::move(profile);
+  t.interval = d.poll_interval;
+  t.timeout = d.timeout;
+  t.retries = d.retries;
+  return t;
+}
 
 }  // namespace
 
@@ -92,19 +130,26 @@ struct Runtime::Impl {
 
   // --- start-up -------------------------------------------------------------------------------
   bool start();
+  bool startEngine();
+  void startStore(TimePoint now);
+  void startProbes();
   void installSignals();
+  std::shared_ptr<const snmp::VendorProfile> profile(const std::string& name);
   void applyInventory(const Inventory& before, const Inventory& after, bool first);
   // --- loop work ------------------------------------------------------------------------------
   void armSchedule();
   void onSchedule();
-  void runJob(const std::string& key, TimePoint now);
+  void runJob(const std::string& key);
   void armTick();
   void onTick();
   void armWatchdog();
   void armStatus();
   void armSampler();
   void observe(const Observation& o);
-  void setState(const std::string& circuit, CircuitState s, TimePoint t, const std::string& why);
+  void onReach(const ReachSample& s);
+  void handleEvents(std::vector<EngineEvent> events);
+  void syncStates();
+  std::string statusText() const;
   void publishStatus(bool force);
   // --- signals --------------------------------------------------------------------------------
   void onSignal(int sig);
@@ -122,16 +167,23 @@ struct Runtime::Impl {
   Scheduler scheduler;
   ServiceNotifier notifier;
   std::shared_ptr<spdlog::logger> log;
+
+  std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<notify::FaultService> faults;
+  std::unique_ptr<icmp::IcmpProber> icmp_prober;
+  std::unique_ptr<snmp::SnmpPoller> poller;
+  std::unique_ptr<snmp::TrapReceiver> traps;
+  std::map<std::string, std::shared_ptr<const snmp::VendorProfile>> profiles;
+  std::map<std::string, Duration> icmp_targets;  // as added to the prober
+  bool icmp_ok = false;
+  std::string monitor_target;                    // the monitor's own uplink check, if any
+
   std::map<std::string, CircuitState> states;  // circuit key -> state, for STATUS= and logs
   std::string last_status;
   bool stopping = false;
-  bool started = false;
   std::atomic<bool> stop_requested{false};
   std::uint64_t observations = 0;
-#if CIRCUITD_HAVE_ICMP
-  std::unique_ptr<icmp::IcmpProber> icmp_prober;
-  std::map<std::string, Duration> icmp_targets;  // as added to the prober
-#endif
+  std::uint64_t state_changes = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -143,17 +195,11 @@ bool Runtime::Impl::start() {
     log->error("cannot create state directory {}: {}", cfg.daemon.state_dir, ec.message());
     return false;
   }
-#if CIRCUITD_HAVE_ICMP
-  icmp_prober = std::make_unique<icmp::IcmpProber>(
-      io, clock, [this](const ReachSample& s) { observe(s); });
-  if (!icmpTargets(cfg.inventory).empty()) {
-    if (auto r = icmp_prober->start(); !r) {
-      log->error("ICMP prober: {}", r.error().str());
-      return false;
-    }
-  }
-#endif
-  for (const auto& c : cfg.inventory.circuits) states.emplace(c.key, CircuitState::Unknown);
+  if (!startEngine()) return false;
+  const TimePoint now = clock.now();
+  startStore(now);
+  syncStates();
+  startProbes();
   applyInventory(Inventory{}, cfg.inventory, true);
   installSignals();
   armSchedule();
@@ -167,12 +213,116 @@ bool Runtime::Impl::start() {
       if (!e) beginStop("run time elapsed");
     });
   }
-  started = true;
-  const std::string status = statusLine(countStates(states));
-  last_status = status;
-  notifier.ready(status);
-  log->info("ready: {}; {}", config::summary(cfg), status);
+  // The store is open (or its alarm raised) and the first round of every target is scheduled.
+  last_status = statusText();
+  notifier.ready(last_status);
+  log->info("ready: {}; {}", config::summary(cfg), last_status);
   return true;
+}
+
+bool Runtime::Impl::startEngine() {
+  engine::Rules rules = engine::defaultRules();
+  if (!cfg.daemon.rules_file.empty()) {
+    std::ifstream in(cfg.daemon.rules_file);
+    if (!in) {
+      log->error("{}: cannot read the rules file", cfg.daemon.rules_file);
+      return false;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto parsed = engine::parseRules(text.str(), cfg.daemon.rules_file);
+    if (!parsed) {
+      log->error("{}", parsed.error().str());
+      return false;
+    }
+    rules = std::move(*parsed);
+  }
+  log->info("demarcation rules: {} ({} rules)", rules.origin, rules.rules.size());
+  engine = std::make_unique<engine::Engine>(cfg.inventory, std::move(rules));
+  return true;
+}
+
+void Runtime::Impl::startStore(TimePoint now) {
+  const std::string path = storePath(cfg);
+  notify::FaultServiceSettings fs;
+  faults = std::make_unique<notify::FaultService>(
+      fs, [path]() -> Result<std::unique_ptr<store::Store>> {
+        auto s = store::SqliteStore::open(path);
+        if (!s) return fail(s.error());
+        return std::unique_ptr<store::Store>(std::move(*s));
+      });
+  faults->onAlarm([this](const notify::StoreAlarm& a) {
+    if (a.unavailable)
+      log->error("store unavailable: {}; {} batch(es) held in memory", a.error.str(),
+                 a.pending_batches);
+    else
+      log->info("store available again; held changes written");
+    publishStatus(true);
+  });
+  if (auto r = faults->start(cfg.inventory, now); !r)
+    log->error("store {}: {}; monitoring continues, changes are held until it can be written",
+               path, r.error().str());
+  else
+    log->info("store open: {} ({} faults not closed)", path,
+              faults->lifecycle().faults().size());
+}
+
+std::shared_ptr<const snmp::VendorProfile> Runtime::Impl::profile(const std::string& name) {
+  if (name.empty()) return nullptr;
+  if (auto it = profiles.find(name); it != profiles.end()) return it->second;
+  std::vector<std::string> dirs;
+  if (!cfg.daemon.profiles_dir.empty()) dirs.push_back(cfg.daemon.profiles_dir);
+  dirs.push_back((std::filesystem::path(cfg.path).parent_path() / "profiles").string());
+  for (auto& d : snmp::defaultProfileDirs()) dirs.push_back(std::move(d));
+  std::shared_ptr<const snmp::VendorProfile> p;
+  if (auto r = snmp::loadProfile(name, dirs); r)
+    p = std::make_shared<const snmp::VendorProfile>(std::move(*r));
+  else
+    log->warn("vendor profile '{}': {}; polling with standard MIBs only", name, r.error().str());
+  profiles.emplace(name, p);
+  return p;
+}
+
+void Runtime::Impl::startProbes() {
+  icmp_prober = std::make_unique<icmp::IcmpProber>(
+      io, clock, [this](const ReachSample& s) { onReach(s); });
+  monitor_target = cfg.daemon.monitor_target;
+
+  snmp::PollerLimits limits;
+  limits.max_in_flight_total = static_cast<std::size_t>(std::max(1, cfg.daemon.max_in_flight));
+  limits.max_in_flight_per_device =
+      static_cast<std::size_t>(std::max(1, cfg.daemon.max_in_flight_per_device));
+  limits.spread_start = false;  // rounds are placed by the runtime's scheduler (pollNow)
+  poller = std::make_unique<snmp::SnmpPoller>(
+      io, clock, [this](Observation o) { observe(o); }, limits);
+
+  if (!cfg.daemon.trap_listen.empty()) {
+    auto hp = config::parseHostPort(cfg.daemon.trap_listen, true);
+    if (!hp) {
+      log->error("trap_listen '{}': {}", cfg.daemon.trap_listen, hp.error().what);
+      return;
+    }
+    snmp::TrapReceiverConfig tc;
+    tc.address = hp->host;
+    tc.port = hp->port;
+    tc.communities = cfg.daemon.trap_communities;
+    for (const auto& d : cfg.inventory.devices)
+      if (auto p = profile(d.profile)) tc.profiles.push_back(p);
+    traps = std::make_unique<snmp::TrapReceiver>(
+        io, clock, tc, [this](Observation o) { observe(o); },
+        [this](const std::string& ip) -> std::optional<std::string> {
+          for (const auto& d : cfg.inventory.devices)
+            if (d.address == ip) return d.name;
+          return std::nullopt;
+        });
+    if (auto r = traps->start(); !r) {
+      log->error("trap receiver on {}: {}; traps will not be received", cfg.daemon.trap_listen,
+                 r.error().str());
+      traps.reset();
+    } else {
+      log->info("trap receiver listening on {}:{}", tc.address, traps->port());
+    }
+  }
 }
 
 void Runtime::Impl::installSignals() {
@@ -181,15 +331,16 @@ void Runtime::Impl::installSignals() {
   signals.add(SIGHUP);
   if (options.test_hooks) signals.add(SIGUSR2);
   signals.async_wait([this](const boost::system::error_code& e, int sig) {
-    if (e) return;
-    onSignal(sig);
+    if (!e) onSignal(sig);
   });
 }
 
 void Runtime::Impl::applyInventory(const Inventory& before, const Inventory& after, bool first) {
   const TimePoint now = clock.now();
-#if CIRCUITD_HAVE_ICMP
-  const auto wanted = icmpTargets(after);
+  // ICMP: the prober spreads sends itself; the runtime only keeps its target set in line.
+  auto wanted = icmpTargets(after);
+  if (!cfg.daemon.monitor_target.empty())
+    wanted.emplace(cfg.daemon.monitor_target, std::chrono::seconds{1});
   for (auto it = icmp_targets.begin(); it != icmp_targets.end();) {
     auto w = wanted.find(it->first);
     if (w == wanted.end() || w->second != it->second) {
@@ -199,33 +350,58 @@ void Runtime::Impl::applyInventory(const Inventory& before, const Inventory& aft
       ++it;
     }
   }
-  if (!wanted.empty() && !icmp_prober->socketInfo().v4_open) {
-    if (auto r = icmp_prober->start(); !r) log->error("ICMP prober: {}", r.error().str());
-  }
-  for (const auto& [target, interval] : wanted) {
-    if (icmp_targets.count(target)) continue;
-    icmp::TargetOptions to;
-    const auto real_interval = std::chrono::duration_cast<Duration>(clock.realFor(interval));
-    to.interval = std::max(real_interval, Duration{1});
-    to.timeout = std::min(to.interval, Duration{std::chrono::seconds{1}});
-    if (auto r = icmp_prober->addTarget(target, to); !r) {
-      log->warn("ICMP target {}: {}", target, r.error().str());
-      continue;
+  if (!wanted.empty() && !icmp_ok) {
+    if (auto r = icmp_prober->start(); !r) {
+      log->error("ICMP prober: {}", r.error().str());
+      MonitorHealth h;
+      h.time = now;
+      h.probes_can_send = false;
+      h.detail = r.error().str();
+      observe(h);
+    } else {
+      icmp_ok = true;
     }
-    icmp_targets.emplace(target, interval);
   }
-#endif
-  // SNMP device polls go through the runtime's own scheduler, one key per device.
+  if (icmp_ok) {
+    for (const auto& [target, interval] : wanted) {
+      if (icmp_targets.count(target)) continue;
+      icmp::TargetOptions to;
+      const auto real = std::chrono::duration_cast<Duration>(clock.realFor(interval));
+      to.interval = std::max(real, Duration{1});
+      to.timeout = std::min(to.interval, Duration{std::chrono::seconds{1}});
+      if (auto r = icmp_prober->addTarget(target, to); !r) {
+        log->warn("ICMP target {}: {}", target, r.error().str());
+        continue;
+      }
+      icmp_targets.emplace(target, interval);
+    }
+  }
+  // SNMP: one scheduler key per device; a device whose definition or circuits changed is
+  // re-added to the poller (new interface list) and keeps its place only if unchanged.
   std::set<std::string> keep;
   for (const auto& d : after.devices) {
     const std::string key = "snmp:" + d.name;
     keep.insert(key);
     const Device* old = before.findDevice(d.name);
-    if (first || !old || !(*old == d) || !scheduler.contains(key))
-      scheduler.add(key, d.poll_interval, now);
+    auto target = pollTarget(d, after, profile(d.profile));
+    const bool same = !first && old && *old == d &&
+                      pollTarget(*old, before, target.profile).interfaces == target.interfaces &&
+                      scheduler.contains(key);
+    if (same) continue;
+    poller->removeDevice(d.name);
+    if (auto r = poller->addDevice(std::move(target)); !r) {
+      log->warn("SNMP device {}: {}", d.name, r.error().str());
+      scheduler.remove(key);
+      continue;
+    }
+    scheduler.add(key, d.poll_interval, now);
   }
-  for (const auto& [key, interval] : scheduler.targets())
-    if (key.rfind("snmp:", 0) == 0 && !keep.count(key)) scheduler.remove(key);
+  for (const auto& [key, interval] : scheduler.targets()) {
+    if (key.rfind("snmp:", 0) == 0 && !keep.count(key)) {
+      poller->removeDevice(key.substr(5));
+      scheduler.remove(key);
+    }
+  }
 }
 
 // --- the scheduler timer ------------------------------------------------------------------------
@@ -243,14 +419,12 @@ void Runtime::Impl::armSchedule() {
 }
 
 void Runtime::Impl::onSchedule() {
-  const TimePoint now = clock.now();
-  for (const auto& key : scheduler.popDue(now)) runJob(key, now);
+  for (const auto& key : scheduler.popDue(clock.now())) runJob(key);
   armSchedule();
 }
 
-void Runtime::Impl::runJob(const std::string& key, TimePoint now) {
-  (void)now;
-  log->trace("due: {}", key);
+void Runtime::Impl::runJob(const std::string& key) {
+  if (key.rfind("snmp:", 0) == 0) poller->pollNow(key.substr(5), nullptr);
 }
 
 // --- engine tick, status, watchdog ------------------------------------------------------------
@@ -267,6 +441,10 @@ void Runtime::Impl::armTick() {
 }
 
 void Runtime::Impl::onTick() {
+  const TimePoint now = clock.now();
+  engine->tick(now);
+  handleEvents(engine->drain());
+  faults->onTick(now);
   publishStatus(false);
   armTick();
 }
@@ -304,27 +482,81 @@ void Runtime::Impl::armSampler() {
   });
 }
 
+std::string Runtime::Impl::statusText() const {
+  std::string s = statusLine(countStates(states));
+  if (faults && faults->alarm().unavailable) s += "; store unavailable";
+  if (engine && engine->monitorBlind()) s += "; monitor blind";
+  return s;
+}
+
 void Runtime::Impl::publishStatus(bool force) {
-  const std::string status = statusLine(countStates(states));
+  const std::string status = statusText();
   if (!force && status == last_status) return;
   last_status = status;
   notifier.status(status);
 }
 
+// --- observations and engine events ------------------------------------------------------------
+
 void Runtime::Impl::observe(const Observation& o) {
   ++observations;
-  (void)o;
+  engine->observe(o);
 }
 
-void Runtime::Impl::setState(const std::string& circuit, CircuitState s, TimePoint t,
-                             const std::string& why) {
-  auto it = states.find(circuit);
-  if (it == states.end()) return;
-  if (it->second == s) return;
-  log->info("circuit {} {} -> {} at {}: {}", circuit, toString(it->second), toString(s),
-            formatIso(t), why);
-  it->second = s;
-  publishStatus(false);
+void Runtime::Impl::onReach(const ReachSample& s) {
+  if (!monitor_target.empty() && s.target == monitor_target) {
+    MonitorHealth h;
+    h.time = s.time;
+    h.uplink_up = s.replied;
+    h.probes_can_send = s.error.rfind("send failed", 0) != 0;
+    h.detail = s.replied ? "" : s.target + ": " + s.error;
+    observe(h);
+  }
+  observe(s);
+}
+
+void Runtime::Impl::handleEvents(std::vector<EngineEvent> events) {
+  for (const auto& e : events) {
+    const Decision& d = e.decision;
+    switch (e.kind) {
+      case EngineEventKind::CircuitStateChanged: {
+        ++state_changes;
+        auto it = states.find(e.circuit);
+        if (it != states.end()) it->second = d.state;
+        if (d.state == CircuitState::Up || d.state == CircuitState::Unknown)
+          log->info("circuit {}: {} -> {}{}", e.circuit, e.from ? toString(*e.from) : "-",
+                    toString(d.state), d.summary.empty() ? "" : " | " + d.summary);
+        else
+          log->info("circuit {}: {} -> {}{}{} | {} | {} side ({}){}{}", e.circuit,
+                    e.from ? toString(*e.from) : "-", toString(d.state),
+                    e.flapping ? " (flapping)" : "", e.suppressed ? " (in incident)" : "",
+                    d.summary.empty() ? "-" : d.summary, toString(d.party), toString(d.location),
+                    d.clause.empty() ? "" : ", clause " + d.clause,
+                    d.rule_id.empty() ? "" : ", rule " + d.rule_id);
+        break;
+      }
+      case EngineEventKind::IncidentOpened:
+      case EngineEventKind::IncidentUpdated:
+      case EngineEventKind::IncidentSplit:
+      case EngineEventKind::IncidentResolved:
+        log->info("incident {} {}: root cause {}, {} circuit(s) | {} | {} side{}", e.incident,
+                  toString(e.kind), e.root_cause, e.circuits.size(), d.summary, toString(d.party),
+                  d.clause.empty() ? "" : ", clause " + d.clause);
+        break;
+      case EngineEventKind::MonitorBlind:
+        log->warn("monitor blind: {}", d.summary);
+        break;
+      case EngineEventKind::MonitorRecovered:
+        log->info("monitor recovered: {}", d.summary);
+        break;
+    }
+    faults->onEvent(e);
+  }
+}
+
+void Runtime::Impl::syncStates() {
+  states.clear();
+  for (const auto& v : engine->circuits()) states.emplace(v.key, v.state);
 }
 
 // --- signals ------------------------------------------------------------------------------------
@@ -334,15 +566,14 @@ void Runtime::Impl::onSignal(int sig) {
     case SIGHUP:
       reload();
       break;
-    case SIGUSR2: {
+    case SIGUSR2:
       log->warn("test hook: blocking the event loop for {} ms", options.test_block_ms);
       std::this_thread::sleep_for(std::chrono::milliseconds{options.test_block_ms});
       log->warn("test hook: event loop unblocked");
       break;
-    }
     default:
       beginStop(sig == SIGTERM ? "SIGTERM" : "SIGINT");
-      return;  // no re-arm: a second signal during the stop gets the default action
+      return;  // not re-armed: the stop is under way
   }
   signals.async_wait([this](const boost::system::error_code& e, int s) {
     if (!e) onSignal(s);
@@ -374,16 +605,26 @@ void Runtime::Impl::reload() {
   if (log_level != cfg.daemon.log_level && !log::setup(log_level, log::stderrIsJournal()))
     log->warn("reload: unknown log_level '{}'", log_level);
 
+  // Events up to now belong to the old inventory: hand them over before the switch.
+  const TimePoint now = clock.now();
+  engine->tick(now);
+  handleEvents(engine->drain());
+  engine->setInventory(next.inventory);
   applyInventory(cfg.inventory, next.inventory, false);
-  for (const auto& k : diff.circuits_removed) states.erase(k);
-  for (const auto& k : diff.circuits_added) states.emplace(k, CircuitState::Unknown);
+  if (auto* st = faults->store()) {
+    if (auto r = st->putInventory(next.inventory); !r)
+      log->warn("reload: storing the inventory snapshot: {}", r.error().str());
+  }
   cfg = std::move(next);
+  syncStates();
   schedule_timer.cancel();
   armSchedule();
+  for (const auto& k : diff.circuits_added) log->info("reload: circuit {} added", k);
+  for (const auto& k : diff.circuits_removed) log->info("reload: circuit {} removed", k);
+  for (const auto& k : diff.circuits_changed) log->info("reload: circuit {} changed", k);
   log->info("reload applied: {}", diff.summary());
-  const std::string status = statusLine(countStates(states));
-  last_status = status;
-  notifier.ready(status);
+  last_status = statusText();
+  notifier.ready(last_status);
 }
 
 void Runtime::Impl::beginStop(const char* why) {
@@ -391,8 +632,8 @@ void Runtime::Impl::beginStop(const char* why) {
   stopping = true;
   log->info("{}: stopping", why);
   notifier.stopping(last_status);
-  // Stop taking new work; whatever handler was writing has already returned (one thread), so
-  // the remaining step is the final flush in finishStop().
+  // Stop taking new work. One thread: whatever handler was writing to the store has returned
+  // before this one runs, so no write is cut in half; finishStop() does the final flush.
   schedule_timer.cancel();
   tick_timer.cancel();
   watchdog_timer.cancel();
@@ -400,11 +641,10 @@ void Runtime::Impl::beginStop(const char* why) {
   sampler_timer.cancel();
   run_for_timer.cancel();
   signals.cancel();
-#if CIRCUITD_HAVE_ICMP
   if (icmp_prober) icmp_prober->stop();
-#endif
-  // Anything still pending after 4 s is abandoned so the whole stop stays inside systemd's
-  // TimeoutStopSec and the 5 s promise.
+  if (poller) poller->stop();
+  if (traps) traps->stop();
+  // Anything still pending after 4 s is abandoned so that the stop stays within 5 s.
   stop_guard.expires_after(std::chrono::seconds{4});
   stop_guard.async_wait([this](const boost::system::error_code& e) {
     if (!e) {
@@ -419,7 +659,17 @@ void Runtime::Impl::beginStop(const char* why) {
 }
 
 void Runtime::Impl::finishStop() {
-  log->info("stopped: {}; {} observations handled", last_status, observations);
+  // Samples that arrived up to now still count: evaluate them and write what they decided.
+  const TimePoint now = clock.now();
+  engine->tick(now);
+  handleEvents(engine->drain());
+  faults->onTick(now);
+  const auto& alarm = faults->alarm();
+  if (alarm.unavailable)
+    log->error("stopping with the store unavailable: {} batch(es) could not be written ({})",
+               alarm.pending_batches, alarm.error.str());
+  log->info("stopped: {}; {} observations, {} state changes, {} transitions written",
+            statusText(), observations, state_changes, faults->transitionsWritten());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,6 +683,11 @@ int Runtime::run() {
   if (!impl_->start()) return 1;
   if (impl_->stop_requested) impl_->beginStop("stop requested");
   impl_->io.run();
+  // Close sockets and the store on this thread, in dependency order.
+  impl_->traps.reset();
+  impl_->poller.reset();
+  impl_->icmp_prober.reset();
+  impl_->faults.reset();
   return 0;
 }
 
