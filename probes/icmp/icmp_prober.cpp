@@ -311,6 +311,13 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     running_ = false;
     timer_.cancel();
     armed_ = false;
+    // A later start() schedules the remaining targets afresh; outstanding probes are dropped.
+    scheduler_ = SendScheduler(scheduler_quantum());
+    scheduler_.reserve(targets_.size());
+    deadlines_.clear();
+    emissions_.clear();
+    for (auto& f : inflight_) f.active = false;
+    for (auto& t : targets_) t->probes = 0;
     for (Channel* ch : {&v4_, &v6_}) {
       if (ch->sd) {
         boost::system::error_code ec;

@@ -245,3 +245,16 @@ TEST_F(IcmpProberTest, DatagramSocketsWorkWhereThePingGroupAllowsThem) {
   ::waitpid(pid, &status, 0);
   EXPECT_EQ(got, "v4raw=0 v6open=1 v6raw=0 r4=4 r6=4");
 }
+
+TEST_F(IcmpProberTest, StopAndStartAgainProbesEachTargetOnce) {
+  IcmpProber prober(io_, clock_, [&](const ReachSample& s) { samples_[s.target].push_back(s); });
+  ASSERT_TRUE(prober.start());
+  ASSERT_TRUE(prober.addTarget("127.0.0.1", {.interval = 50ms, .timeout = 500ms, .max_probes = 3}));
+  ASSERT_TRUE(runUntil(io_, [&] { return total() == 3; }, 5s));
+  prober.stop();
+  ASSERT_TRUE(prober.start());
+  ASSERT_TRUE(runUntil(io_, [&] { return total() == 6; }, 5s));
+  runUntil(io_, [] { return false; }, 300ms);
+  EXPECT_EQ(total(), 6u) << "the target was scheduled once, not twice, after restart";
+  EXPECT_EQ(prober.stats().replies, 6u);
+}
