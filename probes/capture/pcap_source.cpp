@@ -47,6 +47,7 @@ Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, 
       if (opt.seconds > 0 && std::chrono::steady_clock::now() - start >=
                                  std::chrono::duration<double>(opt.seconds))
         return {};
+      if (opt.max_frames && counter.totals().frames >= opt.max_frames) return {};
     }
     pcap_pkthdr* h = nullptr;
     const u_char* data = nullptr;
@@ -99,6 +100,7 @@ Result<void> captureLive(const std::string& interface, TrafficCounter& counter,
   if (pcap_datalink(p.get()) != DLT_EN10MB) return fail(interface, "not an Ethernet interface");
   if (options.apply_filter)
     if (auto ok = setFilter(p.get(), counter.bpfFilter(), interface); !ok) return ok;
+  if (options.on_ready) options.on_ready();
   return pump(p.get(), interface, counter, sink, true, options);
 }
 

@@ -2,6 +2,7 @@
 // libpcap adapter: a live interface (mirror / SPAN port) or a capture file feed the same
 // TrafficCounter through the same loop. The BPF filter comes from the circuit config.
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -19,6 +20,8 @@ struct CaptureOptions {
   int snaplen = 256;          ///< live: octets kept per frame (headers are all we need)
   double seconds = 0;         ///< live: stop after this long (0 = until `stop` is set)
   const std::atomic<bool>* stop = nullptr;  ///< live: set to end the capture
+  std::uint64_t max_frames = 0;  ///< live: stop after this many frames (0 = no limit)
+  std::function<void()> on_ready;  ///< live: called once the handle is capturing
 };
 
 /// Reads a capture file (pcap or pcapng, Ethernet link type) into `counter`. Damaged frames are

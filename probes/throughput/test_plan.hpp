@@ -26,6 +26,10 @@ struct TestPlan {
   double seconds = 5;               ///< sending time
   std::size_t packet_size = 1400;   ///< UDP payload octets (TWAMP header + padding), >= 41
   double drain_seconds = 1.0;       ///< how long to wait for late replies after the last send
+  /// Packets per back-to-back train; 1 paces evenly. With trains the report also carries a
+  /// bottleneck capacity estimate from the dispersion of each train at the reflector, so a
+  /// low average rate can estimate the line's capacity without filling it.
+  std::size_t train_length = 1;
   std::string circuit;              ///< circuit key, when the test is for a configured circuit
 };
 
@@ -90,6 +94,10 @@ struct TestReport {
   std::optional<double> jitter_ms;    ///< mean |RTT(i) - RTT(i-1)| of consecutive replies (IPDV)
   std::optional<int> hops;            ///< 255 - TTL seen at the reflector (sender sends TTL 255)
   double timestamp_error_ms = 0;      ///< stated error of the timestamps (sender + reflector)
+  std::size_t train_length = 1;
+  std::size_t trains_used = 0;        ///< trains that arrived whole at the reflector
+  std::optional<double> capacity_bps;        ///< median of per-train dispersion estimates
+  std::optional<double> capacity_error_bps;  ///< stated error: interquartile spread + timestamps
 };
 
 /// Computes the report from per-sequence records. `wire_size` is the IP-layer packet size.

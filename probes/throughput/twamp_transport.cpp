@@ -119,7 +119,8 @@ class Sender {
 
     wire_size_ = plan_.packet_size + (v6 ? kIpv6UdpOverhead : kIpv4UdpOverhead);
     pps_ = plan_.rate_bps / (static_cast<double>(wire_size_) * 8);
-    total_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(pps_ * plan_.seconds)));
+    const std::uint64_t train = plan_.train_length;
+    total_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(pps_ * plan_.seconds / static_cast<double>(train)))) * train;
     records_.assign(total_, PacketRecord{});
     sent_ntp_.assign(total_, NtpTimestamp{});
     rx_buf_.resize(65536);
@@ -144,7 +145,10 @@ class Sender {
   void tick() {
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    const auto due = std::min<std::uint64_t>(total_, static_cast<std::uint64_t>(elapsed * pps_) + 1);
+    // With trains, whole trains fall due at once and go out back to back.
+    const std::uint64_t train = plan_.train_length;
+    const auto due = std::min<std::uint64_t>(
+        total_, (static_cast<std::uint64_t>(elapsed * pps_ / static_cast<double>(train)) + 1) * train);
     while (sent_ < due) {
       SenderPacket p;
       p.sequence = static_cast<std::uint32_t>(sent_);
@@ -174,8 +178,10 @@ class Sender {
       });
       return;
     }
+    // After a partial send (full socket buffer) retry soon; otherwise wait for the next train.
+    const auto next_packet = sent_ < due ? sent_ : (sent_ + train - 1) / train * train;
     const auto next = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                   std::chrono::duration<double>(static_cast<double>(sent_) / pps_));
+                                   std::chrono::duration<double>(static_cast<double>(next_packet) / pps_));
     timer_.expires_at(std::max(next, now + std::chrono::microseconds(sent_ < due ? 200 : 0)));
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) tick();

@@ -145,3 +145,41 @@ TEST(ThroughputReportTest, NoRepliesMeansFullForwardLossAndNoDelay) {
   EXPECT_FALSE(rep.rtt_avg_ms);
   EXPECT_FALSE(rep.jitter_ms);
 }
+
+TEST(ThroughputReportTest, TrainDispersionGivesTheBottleneckRateWithAStatedError) {
+  // Four trains of 5 packets of 10,000 bits; the bottleneck spaces them 1 ms apart (10 Mbit/s)
+  // except train 2, spaced 1.25 ms (8 Mbit/s), and train 3, which lost a packet (ignored).
+  const std::size_t len = 5;
+  std::vector<tp::PacketRecord> recs(4 * len);
+  std::uint32_t refl = 0;
+  for (std::size_t t = 0; t < 4; ++t)
+    for (std::size_t i = 0; i < len; ++i) {
+      auto& r = recs[t * len + i];
+      r.sent = true;
+      r.t1_ns = static_cast<std::int64_t>(t) * 100'000'000;
+      if (t == 3 && i == 2) continue;
+      r.replied = true;
+      r.reflector_seq = refl++;
+      const std::int64_t gap = t == 2 ? 1'250'000 : 1'000'000;
+      r.t2_ns = r.t1_ns + 5'000'000 + static_cast<std::int64_t>(i) * gap;
+      r.t3_ns = r.t2_ns;
+      r.t4_ns = r.t2_ns + 5'000'000;
+    }
+  auto p = plan(1e6, 1);
+  p.train_length = len;
+  const auto rep = tp::computeReport(p, 1250, recs);
+  EXPECT_EQ(rep.trains_used, 3u);
+  ASSERT_TRUE(rep.capacity_bps);
+  EXPECT_NEAR(*rep.capacity_bps, 10e6, 1);               // median of 10, 10, 8 Mbit/s
+  ASSERT_TRUE(rep.capacity_error_bps);
+  EXPECT_GE(*rep.capacity_error_bps, 1e6);                // the spread toward 8 Mbit/s is stated
+  EXPECT_LT(*rep.capacity_error_bps, 2e6);
+}
+
+TEST(ThroughputGuardTest, RefusesAnAbsurdTrainLength) {
+  auto p = plan(1e6, 1);
+  p.train_length = 0;
+  EXPECT_FALSE(tp::checkPlan(p, {}));
+  p.train_length = 5000;
+  EXPECT_FALSE(tp::checkPlan(p, {}));
+}

@@ -30,6 +30,7 @@ struct ThroughputOptions {
   double seconds = 5;
   double max_seconds = 60;
   std::size_t size = 1400;
+  std::size_t train = 1;
   bool json = false;
 };
 
@@ -78,6 +79,10 @@ nlohmann::json reportJson(const tp::TestReport& r) {
   j["jitter_ms"] = opt(r.jitter_ms);
   j["hops"] = r.hops ? nlohmann::json(*r.hops) : nlohmann::json(nullptr);
   j["timestamp_error_ms"] = r.timestamp_error_ms;
+  j["train_length"] = r.train_length;
+  j["trains_used"] = r.trains_used;
+  j["capacity_bps"] = opt(r.capacity_bps);
+  j["capacity_error_bps"] = opt(r.capacity_error_bps);
   return j;
 }
 
@@ -140,6 +145,7 @@ int runThroughput(const ThroughputOptions& o, const GlobalOptions& g) {
     plan.rate_bps = *r;
   }
   plan.packet_size = o.size;
+  plan.train_length = o.train;
   if (auto ok = tp::checkPlan(plan, limits); !ok) {
     std::cerr << "circuitctl test-throughput: " << ok.error().str() << "\n";
     return 3;
@@ -194,6 +200,9 @@ void addThroughputCommands(CLI::App& app, GlobalOptions& g) {
   t->add_option("--seconds", to->seconds, "Sending time")->capture_default_str();
   t->add_option("--max-seconds", to->max_seconds, "Refuse tests longer than this")->capture_default_str();
   t->add_option("--size", to->size, "UDP payload octets per packet (>= 41)")->capture_default_str();
+  t->add_option("--train", to->train, "Send back-to-back trains of N packets and estimate the "
+                                      "bottleneck capacity from their dispersion (use a low --rate)")
+      ->capture_default_str();
   t->add_flag("--json", to->json, "JSON output");
   t->callback([to, &g] {
     const int rc = runThroughput(*to, g);

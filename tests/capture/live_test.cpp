@@ -1,0 +1,154 @@
+// Live capture through libpcap on a real interface: frames of the generated traffic file are
+// sent with a packet socket into one end of a veth pair in a namespace the test creates and
+// captured on the other end, where the kernel strips VLAN tags into metadata as on a real
+// mirror port. Needs root and `ip`: without them the test fails, it does not skip.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "probes/capture/pcap_source.hpp"
+#include "probes/capture/traffic_counter.hpp"
+#include "tests/capture/capture_gen.hpp"
+
+namespace cap = circuitd::capture;
+namespace gen = circuitd::capture::gen;
+
+namespace {
+
+int sh(const std::string& cmd) {
+  const int rc = std::system((cmd + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+bool enterNs(const std::string& ns) {
+  const int fd = ::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::setns(fd, CLONE_NEWNET) == 0;
+  ::close(fd);
+  return ok;
+}
+
+class LiveCapture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::geteuid(), 0u) << "this test needs root to create network namespaces";
+    ASSERT_EQ(sh("command -v ip"), 0) << "`ip` (iproute2) is required";
+    const std::string id = std::to_string(::getpid());
+    ns_tx_ = "cdcap-t-" + id;
+    ns_rx_ = "cdcap-r-" + id;
+    dev_tx_ = "cpt" + id;
+    dev_rx_ = "cpr" + id;
+    made_ = true;
+    ASSERT_EQ(sh("ip netns add " + ns_tx_), 0);
+    ASSERT_EQ(sh("ip netns add " + ns_rx_), 0);
+    ASSERT_EQ(sh("ip link add " + dev_tx_ + " netns " + ns_tx_ + " type veth peer name " + dev_rx_ +
+                 " netns " + ns_rx_), 0);
+    // No IPv6 on these links: router solicitations would be extra frames of no circuit.
+    for (const auto& [ns, dev] : {std::pair{ns_tx_, dev_tx_}, std::pair{ns_rx_, dev_rx_}}) {
+      ASSERT_EQ(sh("ip netns exec " + ns + " sysctl -w net.ipv6.conf.all.disable_ipv6=1"), 0);
+      ASSERT_EQ(sh("ip netns exec " + ns + " sysctl -w net.ipv6.conf.default.disable_ipv6=1"), 0);
+      ASSERT_EQ(sh("ip -n " + ns + " link set " + dev + " up"), 0);
+    }
+  }
+  void TearDown() override {
+    if (made_) {
+      sh("ip netns del " + ns_tx_);
+      sh("ip netns del " + ns_rx_);
+    }
+  }
+  std::string ns_tx_, ns_rx_, dev_tx_, dev_rx_;
+  bool made_ = false;
+};
+
+}  // namespace
+
+TEST_F(LiveCapture, CountsPerCircuitOnAVethLikeFromTheFile) {
+  const std::string file = std::string(CIRCUITD_SOURCE_DIR) + "/tests/data/capture/traffic.pcap";
+  const auto truth = gen::trafficCapture();
+  // Frames the file holds whole (truncation is a property of the file, not of the wire) and the
+  // number of them the circuit filter lets through: circuits, VLAN 999 and the malformed ones.
+  const std::uint64_t expected = 275 + truth.unmatched_filtered + truth.malformed;
+
+  auto counter = cap::TrafficCounter::create(gen::inventory());
+  ASSERT_TRUE(counter);
+  std::promise<void> ready;
+  auto ready_f = ready.get_future();
+  circuitd::Result<void> result;
+  std::thread rx([&] {
+    if (!enterNs(ns_rx_)) {
+      result = circuitd::fail("setns", ns_rx_);
+      ready.set_value();
+      return;
+    }
+    cap::CaptureOptions opt;
+    opt.seconds = 20;  // failsafe only: the capture ends when all expected frames arrived
+    opt.max_frames = expected;
+    opt.on_ready = [&] { ready.set_value(); };
+    result = cap::captureLive(dev_rx_, *counter, {}, opt);
+    if (!result) ready.set_value();
+  });
+  ASSERT_EQ(ready_f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+
+  std::uint64_t sent = 0;
+  std::string tx_error;
+  std::thread tx([&] {
+    if (!enterNs(ns_tx_)) {
+      tx_error = "setns";
+      return;
+    }
+    const int fd = ::socket(AF_PACKET, SOCK_RAW, 0);
+    if (fd < 0) {
+      tx_error = "AF_PACKET socket";
+      return;
+    }
+    sockaddr_ll to{};
+    to.sll_family = AF_PACKET;
+    to.sll_ifindex = static_cast<int>(::if_nametoindex(dev_tx_.c_str()));
+    to.sll_halen = 6;
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t* p = pcap_open_offline(file.c_str(), err);
+    if (!p) {
+      tx_error = err;
+      ::close(fd);
+      return;
+    }
+    pcap_pkthdr* h;
+    const u_char* data;
+    while (pcap_next_ex(p, &h, &data) == 1) {
+      if (h->caplen < h->len) continue;
+      if (::sendto(fd, data, h->caplen, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) ==
+          static_cast<ssize_t>(h->caplen))
+        ++sent;
+    }
+    pcap_close(p);
+    ::close(fd);
+  });
+  tx.join();
+  rx.join();
+  ASSERT_TRUE(tx_error.empty()) << tx_error;
+  ASSERT_TRUE(result) << result.error().str();
+  EXPECT_EQ(sent, truth.frames - truth.truncated_all);
+  EXPECT_EQ(counter->totals().frames, expected);
+  for (const auto& ct : counter->circuits()) {
+    SCOPED_TRACE(ct.circuit);
+    const auto& t = truth.circuits.at(ct.circuit);
+    EXPECT_EQ(ct.packets, t.packets);
+    EXPECT_EQ(ct.bytes, t.bytes);
+    EXPECT_EQ(ct.in_bytes, t.in_bytes);
+    EXPECT_EQ(ct.out_bytes, t.out_bytes);
+  }
+  EXPECT_EQ(counter->totals().malformed, truth.malformed);
+  EXPECT_EQ(counter->totals().truncated, 0u);
+}
