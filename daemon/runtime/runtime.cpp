@@ -698,6 +698,16 @@ void Runtime::stop() {
 
 StateCounts Runtime::counts() const { return countStates(impl_->states); }
 
+RuntimeStats Runtime::stats() const {
+  RuntimeStats s;
+  s.observations = impl_->observations;
+  s.state_changes = impl_->state_changes;
+  if (impl_->faults) s.transitions = impl_->faults->transitionsWritten();
+  if (impl_->icmp_prober) s.icmp_sent = impl_->icmp_prober->stats().sent;
+  if (impl_->poller) s.snmp_rounds = impl_->poller->stats().rounds;
+  return s;
+}
+
 int run(config::Config cfg) {
   RuntimeOptions options;
   if (const char* h = std::getenv("CIRCUITD_TEST_HOOKS"); h && std::string(h) == "1")

@@ -3,6 +3,7 @@
 // One io_context, one thread: the ICMP prober, the SNMP poll scheduler, the engine tick, the
 // store, the watchdog and the signal handlers all run as handlers on it.
 #include <cstdint>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -31,6 +32,15 @@ struct RuntimeOptions {
   std::chrono::milliseconds sample_every{1000};
 };
 
+/// Counters since start, for the soak bench and the stop log line.
+struct RuntimeStats {
+  std::uint64_t observations = 0;   ///< samples and events fed to the engine
+  std::uint64_t state_changes = 0;  ///< circuit state changes decided
+  std::uint64_t transitions = 0;    ///< fault transitions written to the store
+  std::uint64_t icmp_sent = 0;      ///< echo requests sent
+  std::uint64_t snmp_rounds = 0;    ///< completed device poll rounds
+};
+
 /// The daemon: owns every component and the event loop.
 class Runtime {
  public:
@@ -47,6 +57,8 @@ class Runtime {
   void stop();
   /// Current circuit state counts (loop thread, or after run() returned).
   StateCounts counts() const;
+  /// Counters since start (loop thread, e.g. from RuntimeOptions::sampler).
+  RuntimeStats stats() const;
 
  private:
   struct Impl;
