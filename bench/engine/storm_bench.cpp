@@ -142,6 +142,19 @@ int main() {
               "  ratio to 1 s target: %.3f\n",
               static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(st.correlation_window).count()),
               to_incident_s, to_incident_s / 1.0);
+  // Recovery: agg-0 answers again; K = 3 good rounds bring its 10,000 circuits back.
+  const auto rec_start = std::chrono::steady_clock::now();
+  for (int s = 130; s < 160; s += 10) round(*eng, inv, s, false);
+  eng->tick(t0() + std::chrono::seconds{170});
+  auto rev = eng->drain();
+  const double rec_s = secondsSince(rec_start);
+  std::size_t splits = 0, resolved = 0;
+  for (const auto& e : rev) {
+    splits += e.kind == EngineEventKind::IncidentSplit ? 1 : 0;
+    resolved += e.kind == EngineEventKind::IncidentResolved ? 1 : 0;
+  }
+  std::printf("recovery (3 rounds of %d observations): %.3f s, %zu split(s), %zu resolved, %zu still open\n",
+              kDevices * 6, rec_s, splits, resolved, eng->openIncidents().size());
   const double rss_per = (rss1 - rss0) * 1024.0 / kCircuits;
   const double sz_per = static_cast<double>(eng->stateBytesPerCircuit());
   std::printf("memory per circuit: RSS delta %.0f B (%.3f of 2 KB), sizeof-based %.0f B (%.3f of 2 KB)\n", rss_per,

@@ -117,6 +117,10 @@ struct Incident {
   Decision decision;
   /// While pending: outage decisions of children that recovered before the announcement.
   std::unordered_map<std::uint32_t, Decision> recovered;
+  /// Children that left at `leave_at` and are not yet announced (one split per instant).
+  std::vector<std::string> leaving;
+  std::optional<TimePoint> leave_at;  // instant with unannounced changes (leaves, joins, decisions)
+  bool touched = false;               // children joined or changed state: announce even if same decision
 };
 
 std::string compactIso(TimePoint t) {
@@ -145,6 +149,7 @@ struct Engine::Impl {
   std::vector<GroupRt> aggs, sites;
   std::unordered_map<std::string, std::uint32_t> circuit_idx, dev_idx, target_idx, agg_idx, site_idx;
   std::map<std::uint64_t, Incident> incidents;  // open ones and recently resolved ones
+  std::vector<std::uint64_t> dirty;             // incidents with children leaving (see flushLeaves)
   std::uint64_t next_incident = 1;
   std::vector<EngineEvent> out;
   bool blind = false;
@@ -665,13 +670,17 @@ struct Engine::Impl {
     Decision d;
     const Decision* first = nullptr;
     bool agree = true;
-    std::set<std::string> parties;
+    std::set<std::pair<Party, FaultLocation>> parties;  // only filled on disagreement
     for (auto ci : inc.children) {
       const auto& cd = cs[ci].decision;
       if (cs[ci].shown == CircuitState::Unknown) continue;
-      if (!first) first = &cd;
-      else if (cd.location != first->location || cd.party != first->party || cd.clause != first->clause) agree = false;
-      parties.insert(std::string(toString(cd.party)) + "/" + std::string(toString(cd.location)));
+      if (!first) {
+        first = &cd;
+      } else if (cd.location != first->location || cd.party != first->party || cd.clause != first->clause) {
+        if (agree) parties.emplace(first->party, first->location);
+        agree = false;
+      }
+      if (!agree) parties.emplace(cd.party, cd.location);
     }
     const std::string scope = inc.root.empty() ? "mixed scope" : inc.root;
     if (!first) {
@@ -685,7 +694,8 @@ struct Engine::Impl {
       d.state = first->state;
       d.summary = "children of " + scope + " disagree";
       std::string ps;
-      for (const auto& p : parties) ps += (ps.empty() ? "" : ", ") + p;
+      for (const auto& [pa, lo] : parties)
+        ps += (ps.empty() ? "" : ", ") + std::string(toString(pa)) + "/" + std::string(toString(lo));
       d.next_step = "decide per circuit: the children point to " + ps;
       d.rule_id = "incident-disagreement";
       d.evidence = first->evidence;
@@ -770,6 +780,7 @@ struct Engine::Impl {
           if (std::find(inc.children.begin(), inc.children.end(), ci) == inc.children.end()) inc.children.push_back(ci);
           rt.member = true;
           inc.recovered.erase(ci);
+          std::erase(inc.leaving, def(ci).key);
           indexChild(inc, ci);
           const bool was_open = inc.open;
           inc.open = true;
@@ -792,20 +803,7 @@ struct Engine::Impl {
       indexChild(inc, ci);
       rt.incident = n;
       rt.member = true;
-      if (!inc.pending) {
-        inc.root = rootOf(inc.children);
-        if (inc.root.empty()) {
-          // The newcomer shares only a site with a node-wide outage: keep it apart.
-          inc.children.pop_back();
-          reindex(inc);
-          inc.root = rootOf(inc.children);
-          rt.incident = 0;
-          rt.member = false;
-          continue;
-        }
-        decideIncident(inc, t);
-        emitIncident(EngineEventKind::IncidentUpdated, inc, t);
-      }
+      if (!inc.pending) mark(inc, t, true);
       return;
     }
     Incident& inc = newIncident(t);
@@ -830,20 +828,68 @@ struct Engine::Impl {
     }
     inc.children.erase(pos);
     rt.member = false;
+    // Children recovering at one instant (a poll round) leave together: one split per instant,
+    // so a large incident's recovery stays linear.
+    inc.leaving.push_back(def(ci).key);
+    mark(inc, t, false);
+  }
+
+  /// Records an unannounced change of an announced incident at instant t. Changes of one
+  /// instant (a poll round: joins, leaves, decision changes) are announced together when time
+  /// moves on, so that a storm costs one incident event per instant, not one per circuit.
+  void mark(Incident& inc, TimePoint t, bool touched) {
+    inc.touched = inc.touched || touched;
+    if (inc.leave_at) return;
+    inc.leave_at = t;
+    dirty.push_back(inc.num);
+  }
+
+  /// Announces the children that left before `before` (all when nullopt): split or resolution.
+  void flushLeaves(std::optional<TimePoint> upto = std::nullopt) {
+    if (dirty.empty()) return;
+    std::vector<std::uint64_t> keep;
+    const auto list = std::move(dirty);
+    dirty.clear();
+    for (auto n : list) {
+      auto it = incidents.find(n);
+      if (it == incidents.end() || !it->second.leave_at) continue;
+      if (upto && *it->second.leave_at > *upto) {
+        keep.push_back(n);
+        continue;
+      }
+      splitAfterLeaves(it->second);
+    }
+    dirty.insert(dirty.end(), keep.begin(), keep.end());
+  }
+
+  void splitAfterLeaves(Incident& inc) {
+    const TimePoint t = *inc.leave_at;
+    auto removed = std::move(inc.leaving);
+    inc.leaving.clear();
+    inc.leave_at.reset();
+    const bool touched = std::exchange(inc.touched, false);
+    if (!inc.open || inc.pending) return;
     reindex(inc);
     if (inc.children.empty()) {
       inc.open = false;
       inc.resolved = t;
-      emitIncident(EngineEventKind::IncidentResolved, inc, t, {def(ci).key});
+      emitIncident(EngineEventKind::IncidentResolved, inc, t, std::move(removed));
       return;
     }
-    // Honest split: the remaining children may no longer share the original root cause.
+    // Honest split: the remaining children may no longer share the original root cause (children
+    // recovered, or a late joiner shares only a site with a node-wide outage).
     auto groups = partition(inc.children);
     inc.children = groups[0];
     reindex(inc);
+    const std::string old_root = inc.root;
     inc.root = rootOf(inc.children);
+    const Decision before = inc.decision;
     decideIncident(inc, t);
-    emitIncident(EngineEventKind::IncidentSplit, inc, t, {def(ci).key});
+    const bool split = !removed.empty() || groups.size() > 1;
+    const bool changed = before.location != inc.decision.location || before.party != inc.decision.party ||
+                         before.rule_id != inc.decision.rule_id || old_root != inc.root;
+    if (split) emitIncident(EngineEventKind::IncidentSplit, inc, t, std::move(removed));
+    else if (touched || changed) emitIncident(EngineEventKind::IncidentUpdated, inc, t);
     for (std::size_t g = 1; g < groups.size(); ++g) {
       Incident& other = newIncident(t);
       other.pending = false;
@@ -888,13 +934,7 @@ struct Engine::Impl {
     if (shown == from) {
       if (decision_changed && isOutage(shown) && rt.member) {
         auto it = incidents.find(rt.incident);
-        if (it != incidents.end() && it->second.open && !it->second.pending) {
-          auto before = it->second.decision;
-          decideIncident(it->second, t);
-          const auto& after = it->second.decision;
-          if (before.location != after.location || before.party != after.party || before.rule_id != after.rule_id)
-            emitIncident(EngineEventKind::IncidentUpdated, it->second, t);
-        }
+        if (it != incidents.end() && it->second.open && !it->second.pending) mark(it->second, t, false);
       }
       return;
     }
@@ -918,10 +958,7 @@ struct Engine::Impl {
     emitCircuit(ci, t, from, openIncidentOf(ci) != nullptr || blind || shown == CircuitState::Unknown || from == CircuitState::Unknown);
     if (rt.member && isOutage(shown)) {
       auto it = incidents.find(rt.incident);
-      if (it != incidents.end() && it->second.open && !it->second.pending) {
-        decideIncident(it->second, t);
-        emitIncident(EngineEventKind::IncidentUpdated, it->second, t);
-      }
+      if (it != incidents.end() && it->second.open && !it->second.pending) mark(it->second, t, true);
     }
   }
 
@@ -1230,6 +1267,7 @@ struct Engine::Impl {
   void observe(const Observation& o) {
     const TimePoint t = observationTime(o);
     now = std::max(now, t);
+    flushLeaves(t - Duration{1});
     closePendingUpTo(t);
     std::visit(
         [&](const auto& v) {
@@ -1247,6 +1285,7 @@ struct Engine::Impl {
 
   void tick(TimePoint t) {
     now = std::max(now, t);
+    flushLeaves(t - Duration{1});
     closePendingUpTo(t);
     for (std::uint32_t ci = 0; ci < cs.size(); ++ci) {
       auto& rt = cs[ci];
@@ -1294,6 +1333,7 @@ Engine::~Engine() = default;
 
 void Engine::observe(const Observation& o) { impl_->observe(o); }
 void Engine::tick(TimePoint now) { impl_->tick(now); }
+void Engine::flush() { impl_->flushLeaves(); }
 
 std::vector<EngineEvent> Engine::drain() {
   std::vector<EngineEvent> out;
@@ -1304,6 +1344,7 @@ std::vector<EngineEvent> Engine::drain() {
 
 void Engine::setInventory(const Inventory& inventory) {
   Impl& im = *impl_;
+  im.flushLeaves();
   // Keep the runtime state of circuits whose definition (and device) did not change; everything
   // else starts UNKNOWN. Incidents keep their surviving children.
   std::vector<CircuitRt> old_cs = std::move(im.cs);

@@ -73,6 +73,9 @@ class Engine {
   void observe(const Observation& o);
   /// Advances engine time: staleness, flap hold, correlation windows.
   void tick(TimePoint now);
+  /// Emits what is held to batch one instant (splits of recovering children); observe() and
+  /// tick() do it once time moves past the instant.
+  void flush();
   /// Returns and clears the events emitted since the last drain, in time order.
   std::vector<EngineEvent> drain();
   /// Replaces the inventory (config reload); circuits whose definition is unchanged keep state.

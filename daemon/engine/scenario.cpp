@@ -692,6 +692,7 @@ ReplayResult runScenario(const Scenario& s, const Rules& rules) {
   auto checkUpTo = [&](TimePoint t, bool inclusive) {
     while (xi < s.expectations.size() && (s.expectations[xi].at < t || (inclusive && s.expectations[xi].at == t))) {
       eng.tick(s.expectations[xi].at);
+      eng.flush();
       pump();
       res.checks.push_back(check(s.expectations[xi], eng, res.events, s.origin));
       ++xi;
@@ -707,6 +708,7 @@ ReplayResult runScenario(const Scenario& s, const Rules& rules) {
   checkUpTo(TimePoint::max(), true);
   if (!s.expectations.empty()) res.end = std::max(res.end, s.expectations.back().at);
   eng.tick(res.end);
+  eng.flush();
   pump();
   res.open_at_end = eng.openIncidents();
   res.circuits_at_end = eng.circuits();
