@@ -1,5 +1,6 @@
 #include "probes/snmp/net_snmp.hpp"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -9,6 +10,7 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/library/large_fd_set.h>
+#include <net-snmp/library/snmpusm.h>
 
 namespace circuitd::snmp::detail {
 
@@ -28,6 +30,16 @@ void ensureNetSnmp() {
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_LOAD_HOST_FILES, 1);
     snmp_disable_log();
     init_snmp("circuitd");
+    // The engine ID probe is sent as the empty user "" with no engine ID (RFC 3414 4); the
+    // reply is only matched when that user exists, as net-snmp's usm_build_probe_pdu ensures.
+    if (!usm_get_user(nullptr, 0, const_cast<char*>(""))) {
+      struct usmUser* u = usm_create_user();
+      if (u) {
+        u->name = strdup("");
+        u->secName = strdup("");
+        usm_add_user(u);
+      }
+    }
   });
 }
 
@@ -114,8 +126,8 @@ Result<void> applyCredentials(snmp_session& s, const SnmpCredentials& c) {
   }
   if (c.priv_key.size() < 8) return fail("snmp.priv_key", "must be at least 8 characters");
   s.securityLevel = SNMP_SEC_LEVEL_AUTHPRIV;
-  s.securityPrivProto = usmAES128PrivProtocol;
-  s.securityPrivProtoLen = OID_LENGTH(usmAES128PrivProtocol);
+  s.securityPrivProto = usmAESPrivProtocol;
+  s.securityPrivProtoLen = OID_LENGTH(usmAESPrivProtocol);
   s.securityPrivKeyLen = USM_PRIV_KU_LEN;
   // The privacy key is derived with the authentication hash (RFC 3826 section 1.2).
   if (generate_Ku(s.securityAuthProto, s.securityAuthProtoLen,
@@ -160,6 +172,10 @@ Result<std::shared_ptr<AsyncSession>> AsyncSession::open(asio::io_context& io,
     free(msg);
     return fail(host + ":" + std::to_string(port), what);
   }
+  // net-snmp 5.9 clears DONT_PROBE on its copy of the session and would then run the
+  // engine ID probe synchronously inside the first send ("delayed probe"): set it again so the
+  // probe is ours and asynchronous.
+  snmp_sess_session(self->sp_)->flags |= SNMP_FLAGS_DONT_PROBE;
   auto* t = snmp_sess_transport(self->sp_);
   self->sd_ = std::make_unique<asio::posix::stream_descriptor>(io, t->sock);
   return self;
@@ -180,6 +196,12 @@ void AsyncSession::close() {
   closed_ = true;
   handlers_.clear();
   timer_.cancel();
+  // A handler may close the session from inside snmp_sess_read2 or snmp_sess_timeout; net-snmp
+  // still uses the session (and frees the reply) after the callback returns.
+  if (in_library_ == 0) closeNow();
+}
+
+void AsyncSession::closeNow() {
   if (sd_) {
     sd_->cancel();
     sd_->release();  // net-snmp owns the descriptor and closes it below
@@ -200,7 +222,11 @@ void AsyncSession::send(snmp_pdu* pdu, Handler h) {
     return;
   }
   const int reqid = pdu->reqid;
-  if (snmp_sess_async_send(sp_, pdu, &AsyncSession::callback, this) == 0) {
+  // The per-request magic is the request-id: a v3 Report for a PDU the agent could not
+  // authenticate carries request-id 0, but net-snmp matched it by msgID and hands back the
+  // magic of the request it answers.
+  if (snmp_sess_async_send(sp_, pdu, &AsyncSession::callback,
+                           reinterpret_cast<void*>(static_cast<std::intptr_t>(reqid))) == 0) {
     Reply r;
     r.error = std::string("send failed: ") + snmp_api_errstring(snmp_sess_session(sp_)->s_snmp_errno);
     snmp_free_pdu(pdu);
@@ -222,16 +248,35 @@ void AsyncSession::discover(Handler h) {
   pdu->securityLevel = SNMP_SEC_LEVEL_NOAUTH;
   pdu->securityModel = SNMP_SEC_MODEL_USM;
   auto self = shared_from_this();
-  send(pdu, [self, h = std::move(h)](Reply&& r) mutable {
+  send(pdu, [self, h = std::move(h)](Reply&& first) mutable {
+   // net-snmp records the engine ID from the report only after the callback returns (the
+   // report arrives as a SEC_ERROR), so look at the session once the read has finished.
+   asio::post(self->io_, [self, h = std::move(h), r = std::move(first)]() mutable {
     if (r.status == Reply::Status::Timeout || self->closed_) return h(std::move(r));
     auto* s = snmp_sess_session(self->sp_);
+    if (s->securityEngineIDLen == 0 && !r.engine_id.empty()) {
+      // The usmStatsUnknownEngineIDs report carries the agent's engine ID in its header.
+      auto* id = static_cast<u_char*>(malloc(r.engine_id.size()));
+      std::memcpy(id, r.engine_id.data(), r.engine_id.size());
+      s->securityEngineID = id;
+      s->securityEngineIDLen = r.engine_id.size();
+    }
     if (s->securityEngineIDLen == 0) {
       r.status = Reply::Status::Error;
-      r.error = "agent did not reveal its SNMPv3 engine ID";
+      r.error = "agent did not reveal its SNMPv3 engine ID (" + (r.error.empty() ? std::string("no report") : r.error) + ")";
       return h(std::move(r));
     }
     // Localise the keys to the discovered engine and register the user (net-snmp does this
     // after its own blocking probe, in usm_create_user_from_session).
+    // snmp_sess_open already ran the USM post-probe hook with no engine ID and marked the
+    // session SNMP_FLAGS_USER_CREATED; clear it so the user is created for this engine.
+    s->flags &= ~SNMP_FLAGS_USER_CREATED;
+    // USM users are process-global, keyed by (engine ID, name); an entry left by an earlier
+    // session with other keys would be reused silently, so this session's keys replace it.
+    if (struct usmUser* old = usm_get_user(s->securityEngineID, s->securityEngineIDLen, s->securityName)) {
+      usm_remove_user(old);
+      usm_free_user(old);
+    }
     if (create_user_from_session(s) != SNMPERR_SUCCESS) {
       r.status = Reply::Status::Error;
       r.error = "cannot create the SNMPv3 user for the discovered engine";
@@ -240,6 +285,7 @@ void AsyncSession::discover(Handler h) {
     r.status = Reply::Status::Ok;
     r.error.clear();
     h(std::move(r));
+   });
   });
 }
 
@@ -282,9 +328,11 @@ void AsyncSession::onReadable() {
   netsnmp_large_fd_set fds;
   netsnmp_large_fd_set_init(&fds, fd + 1);
   NETSNMP_LARGE_FD_SET(fd, &fds);
+  ++in_library_;
   snmp_sess_read2(sp_, &fds);
+  --in_library_;
   netsnmp_large_fd_set_cleanup(&fds);
-  if (closed_) return;
+  if (closed_) return closeNow();
   // Keep reading while anything is outstanding; late datagrams after that are drained when
   // the next request is sent.
   if (!handlers_.empty()) armRead();
@@ -310,19 +358,25 @@ void AsyncSession::armTimer() {
   timer_.async_wait([weak](const boost::system::error_code& ec) {
     auto self = weak.lock();
     if (!self || ec || self->closed_) return;
+    ++self->in_library_;
     snmp_sess_timeout(self->sp_);
+    --self->in_library_;
+    if (self->closed_) return self->closeNow();
     self->armTimer();
   });
 }
 
-int AsyncSession::callback(int op, snmp_session*, int reqid, snmp_pdu* pdu, void* magic) {
-  auto* self = static_cast<AsyncSession*>(magic);
+int AsyncSession::callback(int op, snmp_session* session, int, snmp_pdu* pdu, void* magic) {
+  auto* self = static_cast<AsyncSession*>(session->callback_magic);
+  const int reqid = static_cast<int>(reinterpret_cast<std::intptr_t>(magic));
   if (self->closed_) return 1;
   auto it = self->handlers_.find(reqid);
   if (it == self->handlers_.end()) return 1;
   Handler h = std::move(it->second);
   self->handlers_.erase(it);
   Reply r;
+  if (pdu && pdu->securityEngineIDLen > 0)
+    r.engine_id.assign(reinterpret_cast<const char*>(pdu->securityEngineID), pdu->securityEngineIDLen);
   switch (op) {
     case NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE:
       if (pdu->command == SNMP_MSG_REPORT) {

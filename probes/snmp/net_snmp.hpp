@@ -40,6 +40,7 @@ struct Reply {
   long errstat = 0;               ///< SNMP error-status of a Response
   long errindex = 0;
   std::vector<VarBind> varbinds;
+  std::string engine_id;          ///< authoritative engine ID carried by a v3 reply or report
 };
 
 /// One client session to one agent.
@@ -78,6 +79,7 @@ class AsyncSession : public std::enable_shared_from_this<AsyncSession> {
   void armRead();
   void armTimer();
   void onReadable();
+  void closeNow();
   static int callback(int op, snmp_session* s, int reqid, snmp_pdu* pdu, void* magic);
 
   boost::asio::io_context& io_;
@@ -85,6 +87,7 @@ class AsyncSession : public std::enable_shared_from_this<AsyncSession> {
   bool is_v3_ = false;
   bool closed_ = false;
   bool reading_ = false;
+  int in_library_ = 0;  ///< inside snmp_sess_read2/timeout: closing must wait until they return
   std::unique_ptr<boost::asio::posix::stream_descriptor> sd_;
   boost::asio::steady_timer timer_;
   std::unordered_map<int, Handler> handlers_;
