@@ -5,18 +5,46 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
+#include <memory>
 #include <mutex>
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 namespace circuitd::log {
 namespace {
 
+/// "%*": the sd-daemon(3) "<N>" syslog priority prefix. systemd strips it from stderr lines and
+/// files the line at that priority, so `journalctl -p err` finds circuitd's errors.
+class SyslogPriorityFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    static constexpr const char* kPrefix[] = {"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", "<6>"};
+    const auto i = static_cast<std::size_t>(msg.level);
+    const char* p = i < std::size(kPrefix) ? kPrefix[i] : "<6>";
+    dest.append(p, p + 3);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<SyslogPriorityFlag>();
+  }
+};
+
 std::mutex g_mu;
 spdlog::level::level_enum g_level = spdlog::level::info;
-std::string g_pattern = "%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v";
+constexpr const char* kTtyPattern = "%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v";
+constexpr const char* kJournalPattern = "%*%l [%n] %v";
+bool g_journal = false;
 spdlog::sink_ptr g_sink;
+
+std::unique_ptr<spdlog::formatter> makeFormatter() {
+  // Under journald: no timestamp (the journal adds it) and a "<N>" priority prefix.
+  auto f = std::make_unique<spdlog::pattern_formatter>();
+  f->add_flag<SyslogPriorityFlag>('*');
+  f->set_pattern(g_journal ? kJournalPattern : kTtyPattern);
+  return f;
+}
 
 spdlog::sink_ptr sink() {
   if (!g_sink) g_sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
@@ -41,11 +69,10 @@ bool setup(const std::string& level, bool under_systemd) {
   if (lvl == spdlog::level::off && level != "off") return false;
   std::lock_guard lock(g_mu);
   g_level = lvl;
-  // Under journald: no timestamp (the journal adds it); "<N>" prefixes map to syslog priority.
-  g_pattern = under_systemd ? "%l [%n] %v" : "%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v";
+  g_journal = under_systemd;
   spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) {
     l->set_level(g_level);
-    l->set_pattern(g_pattern);
+    l->set_formatter(makeFormatter());
   });
   return true;
 }
@@ -55,7 +82,7 @@ std::shared_ptr<spdlog::logger> get(const std::string& component) {
   if (auto l = spdlog::get(component)) return l;
   auto l = std::make_shared<spdlog::logger>(component, sink());
   l->set_level(g_level);
-  l->set_pattern(g_pattern);
+  l->set_formatter(makeFormatter());
   spdlog::register_logger(l);
   return l;
 }

@@ -2,8 +2,6 @@
 // naming every mistake with its line on a broken config; and the config logger when starting.
 #include <gtest/gtest.h>
 
-#include <cctype>
-
 #include "tests/cli/run_command.hpp"
 
 namespace {
@@ -55,14 +53,18 @@ TEST(CheckConfig, LogLevelCriticalHidesErrorLinesButKeepsTheVerdict) {
   EXPECT_NE(r.err.find("not starting"), std::string::npos) << r.err;
 }
 
-TEST(CheckConfig, UnderJournaldTheLogFormatHasNoTimestamp) {
+TEST(CheckConfig, UnderJournaldLinesCarryAPriorityPrefixAndNoTimestamp) {
   const auto journal = runCommand({kCircuitd, "--config", kThree}, {}, true);
   EXPECT_EQ(journal.exit_code, 1);
-  EXPECT_NE(journal.err.find("error [config] " + kThree + ":6:1"), std::string::npos) << journal.err;
-  for (std::size_t at = 0; at < journal.err.size(); at = journal.err.find('\n', at) + 1) {
-    EXPECT_FALSE(std::isdigit(static_cast<unsigned char>(journal.err[at])))
-        << "journald adds the time itself, lines must not start with one:\n" << journal.err;
-    if (journal.err.find('\n', at) == std::string::npos) break;
+  EXPECT_NE(journal.err.find("<3>error [config] " + kThree + ":6:1"), std::string::npos) << journal.err;
+  EXPECT_NE(journal.err.find("<4>warning [config] " + kThree + ": file mode 0644"), std::string::npos)
+      << journal.err;
+  EXPECT_NE(journal.err.find("<2>critical [config] "), std::string::npos) << journal.err;
+  for (std::size_t at = 0; at < journal.err.size();) {
+    EXPECT_EQ(journal.err[at], '<') << "every line starts with its priority, no time:\n" << journal.err;
+    const auto nl = journal.err.find('\n', at);
+    if (nl == std::string::npos) break;
+    at = nl + 1;
   }
   const auto tty = runCommand({kCircuitd, "--config", kThree});
   EXPECT_TRUE(tty.err.rfind("20", 0) == 0 && tty.err.find(" error [config] ") != std::string::npos)
