@@ -6,6 +6,7 @@
 namespace circuitd::notify {
 
 namespace {
+constexpr const char* kRefreshActor = "refresh";
 std::shared_ptr<spdlog::logger> logger() { return log::get("faults"); }
 }  // namespace
 
@@ -20,9 +21,11 @@ Result<void> FaultService::start(const Inventory& inventory, TimePoint now) {
   for (const auto& c : settings_.channels) names += (names.empty() ? "" : ",") + c;
   meta_.emplace_back("channels", names);
   if (!ensureStore(now)) return fail(alarm_.error);
-  if (auto r = store_->putInventory(inventory); !r) {
-    raise(r.error(), now);
-    return r;
+  if (settings_.snapshot_inventory) {
+    if (auto r = store_->putInventory(inventory); !r) {
+      raise(r.error(), now);
+      return r;
+    }
   }
   flush(now);
   return {};
@@ -192,6 +195,21 @@ Result<void> FaultService::note(const std::string& id, const std::string& who, T
   if (!c) return fail(c.error());
   persist(std::move(*c), t);
   return {};
+}
+
+std::vector<std::string> FaultService::activeEvents() const {
+  std::vector<std::string> out;
+  for (const auto& f : lifecycle_.faults()) {
+    if (!faults::isActive(f.state)) continue;
+    faults::Transition t;
+    t.fault_id = f.id;
+    t.seq = f.transitions;
+    t.time = f.last_change;
+    t.actor = kRefreshActor;
+    t.to = f.state;
+    out.push_back(eventPayload(f, t, inventory_.findCircuit(f.circuit)));
+  }
+  return out;
 }
 
 void FaultService::setMeta(const std::string& key, const std::string& value) {

@@ -25,6 +25,7 @@ struct FaultServiceSettings {
   faults::LifecycleSettings lifecycle;
   std::vector<std::string> channels;  ///< channel names that get one outbox row per transition
   std::string customer;               ///< contract party A, shown in hotline reports
+  bool snapshot_inventory = true;     ///< start() replaces the store's circuit snapshot
 };
 
 /// The store_unavailable condition, for the runtime's status and metrics.
@@ -77,6 +78,9 @@ class FaultService {
   void onCommitted(std::function<void()> fn) { committed_ = std::move(fn); }
   /// Called when the store_unavailable alarm is raised (true) or cleared (false).
   void onAlarm(std::function<void(const StoreAlarm&)> fn) { alarm_fn_ = std::move(fn); }
+  /// Event payloads of every active fault (as after its last transition), for re-sending firing
+  /// alerts to Alertmanager, which expects active alerts to be repeated.
+  std::vector<std::string> activeEvents() const;
   /// Number of transitions written so far (for metrics and tests).
   std::uint64_t transitionsWritten() const { return written_; }
 

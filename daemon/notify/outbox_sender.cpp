@@ -231,3 +231,13 @@ void OutboxSender::sendDirect(const std::string& channel, const std::string& eve
 }
 
 }  // namespace circuitd::notify
+
+namespace circuitd::notify {
+
+void OutboxSender::refreshAlertmanager(const std::vector<std::string>& events) {
+  for (const auto& [name, ch] : impl_->channels)
+    if (ch.kind == ChannelKind::Alertmanager)
+      for (const auto& e : events) sendDirect(name, e);
+}
+
+}  // namespace circuitd::notify

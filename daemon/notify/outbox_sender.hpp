@@ -85,6 +85,9 @@ class OutboxSender {
   /// Sends a one-off body on a channel right away, outside the outbox (Alertmanager refresh of
   /// alerts that are still firing, which Alertmanager expects to see again periodically).
   void sendDirect(const std::string& channel, const std::string& event);
+  /// sendDirect of every event to every Alertmanager channel (call every few minutes with
+  /// FaultService::activeEvents(); the alerts' endsAt is pushed forward each time).
+  void refreshAlertmanager(const std::vector<std::string>& events);
 
  private:
   struct Impl;

@@ -171,6 +171,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string m = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    // SQLite's "unable to open database file" hides the reason; the OS error names it.
+    if (db && sqlite3_system_errno(db) != 0) m += " (" + std::string(std::strerror(sqlite3_system_errno(db))) + ")";
     sqlite3_close_v2(db);
     return fail(path, "cannot open the store: " + m);
   }

@@ -388,6 +388,18 @@ TEST(AlertmanagerIntegrationTest, RealAlertmanagerShowsTheFaultAndItsResolution)
   EXPECT_EQ(alerts[0]["labels"]["circuit"], "L1");
   EXPECT_EQ(alerts[0]["annotations"]["party"], "carrier");
   EXPECT_EQ(alerts[0]["status"]["state"], "active");
+  const std::string ends = alerts[0]["endsAt"];
+
+  // The periodic refresh re-sends the firing alert and pushes its end forward.
+  // A minute later (a fake clock for the refreshing sender, no sleeping):
+  FakeClock later(clock.now() + std::chrono::minutes(1));
+  OutboxSender refresher(io, [&] { return svc.store(); }, {ch}, later);
+  ASSERT_EQ(svc.activeEvents().size(), 1u);
+  refresher.refreshAlertmanager(svc.activeEvents());
+  io.run_for(std::chrono::milliseconds(500));
+  alerts = json::parse(httpGet("127.0.0.1", port, "/api/v2/alerts"));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_GT(alerts[0]["endsAt"].get<std::string>(), ends);
 
   svc.onEvent(up("L1", clock.now() - std::chrono::seconds(1)));
   sender.kick();
