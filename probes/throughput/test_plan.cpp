@@ -273,6 +273,7 @@ std::string formatReport(const TestReport& r) {
       out += fmt::format("capacity estimate {} +/- {} (packet-train dispersion)\n",
                          formatRate(*r.capacity_bps), formatRate(*r.capacity_error_bps));
   }
+  if (!r.send_error.empty()) out += fmt::format("send error        {}\n", r.send_error);
   if (r.duplicates || r.invalid_replies)
     out += fmt::format("duplicates {}, invalid replies {}\n", r.duplicates, r.invalid_replies);
   return out;

@@ -85,6 +85,8 @@ struct TestReport {
   std::uint64_t returned = 0;         ///< replies received by the sender
   std::uint64_t duplicates = 0;
   std::uint64_t invalid_replies = 0;  ///< malformed or not ours
+  std::string send_error;             ///< last socket error while sending, e.g. an ICMP port
+                                      ///< unreachable reported as "Connection refused"
   double sent_bps = 0;                ///< achieved sending rate
   double reflector_rx_bps = 0;        ///< rate received at the reflector (its T2 timestamps)
   double returned_bps = 0;            ///< rate of replies received back (T4 timestamps)

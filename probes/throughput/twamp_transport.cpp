@@ -134,6 +134,7 @@ class Sender {
     TestReport r = computeReport(plan_, wire_size_, records_);
     r.duplicates = duplicates_;
     r.invalid_replies = invalid_;
+    r.send_error = send_error_;
     r.timestamp_error_ms = r.timestamp_error_ms + error_.seconds() * 1e3;
     return r;
   }

@@ -142,3 +142,21 @@ TEST(TwampLoopbackTest, ReflectorCountsMalformedRequestsAndDoesNotAnswer) {
   EXPECT_EQ(c.malformed, 2U);
   EXPECT_EQ(c.reflected, 0U);
 }
+
+TEST(TwampLoopbackTest, NoReflectorMeansFullLossAndTheReasonIsReported) {
+  // Bind and close a socket to get a loopback port with nobody listening.
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  ::close(fd);
+  auto rep = tp::runTest(planTo("127.0.0.1", ntohs(a.sin_port), 1e6, 0.3, 200), {});
+  ASSERT_TRUE(rep) << rep.error().str();
+  EXPECT_EQ(rep->returned, 0u);
+  EXPECT_DOUBLE_EQ(rep->forward_loss, 1.0);
+  EXPECT_NE(rep->send_error.find("refused"), std::string::npos) << rep->send_error;
+}

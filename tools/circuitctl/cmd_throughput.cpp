@@ -71,6 +71,7 @@ nlohmann::json reportJson(const tp::TestReport& r) {
   j["returned"] = r.returned;
   j["duplicates"] = r.duplicates;
   j["invalid_replies"] = r.invalid_replies;
+  j["send_error"] = r.send_error;
   j["forward_loss"] = r.forward_loss;
   j["reverse_loss"] = r.reverse_loss;
   j["rtt_min_ms"] = opt(r.rtt_min_ms);
