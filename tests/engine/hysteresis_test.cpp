@@ -118,8 +118,11 @@ TEST_F(FlapTest, FiveBouncesInTenMinutesAreOneFlappingIncident) {
   ASSERT_EQ(open.size(), 1u);
   EXPECT_TRUE(open[0].flapping);
   // Every incident event concerns the same incident id.
-  for (const auto& e : ev)
-    if (e.kind != EngineEventKind::CircuitStateChanged) EXPECT_EQ(e.incident, open[0].id);
+  for (const auto& e : ev) {
+    if (e.kind != EngineEventKind::CircuitStateChanged) {
+      EXPECT_EQ(e.incident, open[0].id);
+    }
+  }
 }
 
 TEST_F(FlapTest, FlappingCircuitComesBackAfterQuietHold) {

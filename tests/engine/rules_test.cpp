@@ -30,8 +30,12 @@ TEST(RulesTest, BuiltInSetParsesAndEndsWithACatchAll) {
   EXPECT_TRUE(r.rules.back().when.empty());
   EXPECT_EQ(r.rules.back().party, Party::Undetermined);
   for (const auto& rule : r.rules) {
-    if (rule.party == Party::Undetermined) EXPECT_FALSE(rule.next_step.empty()) << rule.id;
-    if (rule.party == Party::Carrier || rule.party == Party::Customer) EXPECT_FALSE(rule.clause.empty()) << rule.id;
+    if (rule.party == Party::Undetermined) {
+      EXPECT_FALSE(rule.next_step.empty()) << rule.id;
+    }
+    if (rule.party == Party::Carrier || rule.party == Party::Customer) {
+      EXPECT_FALSE(rule.clause.empty()) << rule.id;
+    }
   }
 }
 
