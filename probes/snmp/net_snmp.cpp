@@ -158,6 +158,10 @@ Result<std::shared_ptr<AsyncSession>> AsyncSession::open(asio::io_context& io,
   if (auto r = applyCredentials(s, creds); !r) return fail(r.error());
   // Retries are the poller's (with backoff); net-snmp sends each PDU once.
   s.retries = 0;
+  // net-snmp mallocs a receive buffer of rcvMsgMaxSize (64 KiB by default) for every datagram;
+  // freeing a chunk that large makes glibc consolidate its fastbins each time, which was the
+  // largest single cost in the poll benchmark. Replies to our GETs and GETBULKs are far smaller.
+  s.rcvMsgMaxSize = 16384;
   s.timeout = static_cast<long>(timeout.count()) * 1000L;
   s.callback = &AsyncSession::callback;
   s.callback_magic = self.get();
