@@ -232,6 +232,44 @@ TEST(OutboxSenderTest, DeliversSignedWebhookOncePerTransition) {
   fs::remove_all(dir);
 }
 
+TEST(FaultServiceTest, TransitionIsOnDiskBeforeAnyoneIsTold) {
+  const fs::path dir = tempDir();
+  FaultServiceSettings fss;
+  fss.channels = {"hook"};
+  FaultService svc(fss, opener(dir / "s.db"));
+  ASSERT_TRUE(svc.start(inventory(), at("2024-07-01T00:00:00Z")));
+  int checked = 0;
+  svc.onCommitted([&] {
+    // A second connection (another process could be the reader) already sees the transition
+    // and its outbox row when the sender is woken.
+    auto other = store::SqliteStore::open((dir / "s.db").string());
+    ASSERT_TRUE(other);
+    EXPECT_EQ((*other)->transitions("")->size(), static_cast<std::size_t>(checked + 1));
+    EXPECT_EQ(*(*other)->pendingOutbox(), checked + 1);
+    ++checked;
+  });
+  svc.onEvent(down("L1", at("2024-07-01T00:00:00Z")));
+  ASSERT_TRUE(svc.acknowledge("F-000001", "wang", at("2024-07-01T00:01:00Z")));
+  EXPECT_EQ(checked, 2);
+  EXPECT_FALSE(svc.acknowledge("F-000001", "li", at("2024-07-01T00:02:00Z")));
+  EXPECT_EQ(checked, 2);  // a refused action writes and announces nothing
+  fs::remove_all(dir);
+}
+
+TEST(OutboxSenderTest, WaitsQuietlyWhileNoStoreIsOpen) {
+  boost::asio::io_context io;
+  SystemClock clock;
+  RetryPolicy rp;
+  rp.poll = std::chrono::milliseconds(5);
+  OutboxSender sender(io, [] { return static_cast<store::Store*>(nullptr); },
+                      {ChannelConfig{"hook", ChannelKind::Webhook, "http://127.0.0.1:9/", "", {}}},
+                      clock, rp);
+  sender.start();
+  io.run_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(sender.stats().sent, 0u);
+  EXPECT_EQ(sender.stats().failed_attempts, 0u);
+}
+
 TEST(OutboxSenderTest, RetriesWithBackoffUntilTheReceiverAccepts) {
   const fs::path dir = tempDir();
   testhttp::HttpReceiver rx;
