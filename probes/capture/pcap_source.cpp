@@ -41,6 +41,17 @@ void emit(const std::vector<CfmSample>& samples, const CfmSink& sink) {
 Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, const CfmSink& sink,
                   bool live, const CaptureOptions& opt) {
   const auto start = std::chrono::steady_clock::now();
+  const auto step_us = static_cast<std::int64_t>(opt.sample_seconds * 1e6);
+  std::int64_t next_sample_us = -1;
+  auto periodic = [&](std::int64_t now_us) {
+    if (step_us <= 0 || !opt.on_throughput) return;
+    if (next_sample_us < 0) {
+      counter.takeInterval(now_us);  // the first interval starts here
+      next_sample_us = now_us + step_us;
+    }
+    for (; now_us >= next_sample_us; next_sample_us += step_us)
+      for (const auto& s : counter.takeInterval(next_sample_us)) opt.on_throughput(s);
+  };
   for (;;) {
     if (live) {
       if (opt.stop && opt.stop->load()) return {};
@@ -55,9 +66,13 @@ Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, 
     if (rc == 1) {
       const std::int64_t us = std::int64_t{h->ts.tv_sec} * 1'000'000 + h->ts.tv_usec;
       const std::size_t cap = std::min<std::size_t>(h->caplen, h->len);
+      // Interval boundaries before this frame close first, so the frame counts in its own.
+      periodic(us);
       emit(counter.onFrame(us, std::span<const std::uint8_t>(data, cap), h->len), sink);
     } else if (rc == 0) {  // live timeout with no frame
-      emit(counter.advance(wallMicros()), sink);
+      const std::int64_t now = wallMicros();
+      periodic(now);
+      emit(counter.advance(now), sink);
     } else if (rc == PCAP_ERROR_BREAK) {  // end of file
       return {};
     } else {

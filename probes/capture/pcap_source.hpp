@@ -22,6 +22,10 @@ struct CaptureOptions {
   const std::atomic<bool>* stop = nullptr;  ///< live: set to end the capture
   std::uint64_t max_frames = 0;  ///< live: stop after this many frames (0 = no limit)
   std::function<void()> on_ready;  ///< live: called once the handle is capturing
+  /// Every `sample_seconds` of packet time (wall time when idle), per-circuit rates of the
+  /// interval go to `on_throughput` (0 = no periodic samples). A partial last interval is not sent.
+  double sample_seconds = 0;
+  std::function<void(const ThroughputSample&)> on_throughput;
 };
 
 /// Reads a capture file (pcap or pcapng, Ethernet link type) into `counter`. Damaged frames are

@@ -76,6 +76,7 @@ Result<TrafficCounter> TrafficCounter::create(const Inventory& inventory) {
     }
     t.keys_.push_back(k);
     t.traffic_.push_back(ct);
+    t.interval_.push_back(ct);
   }
   return t;
 }
@@ -90,6 +91,7 @@ std::vector<CfmSample> TrafficCounter::onFrame(std::int64_t time_us,
                                                std::span<const std::uint8_t> captured,
                                                std::uint32_t wire_length) {
   if (totals_.frames == 0) totals_.first_us = time_us;
+  if (interval_start_us_ < 0) interval_start_us_ = time_us;
   totals_.last_us = std::max(totals_.last_us, time_us);
   ++totals_.frames;
   totals_.bytes += wire_length;
@@ -154,11 +156,12 @@ std::vector<CfmSample> TrafficCounter::onFrame(std::int64_t time_us,
     return samples;
   }
   ++totals_.matched;
-  CircuitTraffic& ct = traffic_[match->index];
-  ++ct.packets;
-  ct.bytes += wire_length;
-  if (in) ct.in_bytes += wire_length;
-  if (out) ct.out_bytes += wire_length;
+  for (CircuitTraffic* ct : {&traffic_[match->index], &interval_[match->index]}) {
+    ++ct->packets;
+    ct->bytes += wire_length;
+    if (in) ct->in_bytes += wire_length;
+    if (out) ct->out_bytes += wire_length;
+  }
   return samples;
 }
 
@@ -196,6 +199,26 @@ std::vector<ThroughputSample> TrafficCounter::throughputSamples() const {
     s.out_bps = static_cast<double>(directional ? ct.out_bytes : 0) * 8 / span;
     out.push_back(s);
   }
+  return out;
+}
+
+std::vector<ThroughputSample> TrafficCounter::takeInterval(std::int64_t now_us) {
+  std::vector<ThroughputSample> out;
+  if (interval_start_us_ < 0) interval_start_us_ = now_us;
+  const double span = static_cast<double>(now_us - interval_start_us_) / 1e6;
+  if (span <= 0) return out;
+  for (auto& ct : interval_) {
+    ThroughputSample s;
+    s.circuit = ct.circuit;
+    s.time = timeFromMicros(now_us);
+    s.source = ThroughputSample::Source::Capture;
+    const bool directional = ct.in_bytes + ct.out_bytes > 0;
+    s.in_bps = static_cast<double>(directional ? ct.in_bytes : ct.bytes) * 8 / span;
+    s.out_bps = static_cast<double>(directional ? ct.out_bytes : 0) * 8 / span;
+    out.push_back(s);
+    ct.packets = ct.bytes = ct.in_bytes = ct.out_bytes = 0;
+  }
+  interval_start_us_ = now_us;
   return out;
 }
 

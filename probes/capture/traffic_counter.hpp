@@ -70,6 +70,9 @@ class TrafficCounter {
   std::string bpfFilter() const;
   /// Per-circuit averages over the capture's span, as the engine's samples (source Capture).
   std::vector<ThroughputSample> throughputSamples() const;
+  /// Per-circuit rates since the previous call (or the first frame), stamped `now_us`; starts
+  /// the next interval. Empty when no time has passed. For a live capture's periodic samples.
+  std::vector<ThroughputSample> takeInterval(std::int64_t now_us);
 
   const std::vector<CircuitTraffic>& circuits() const { return traffic_; }
   const CaptureTotals& totals() const { return totals_; }
@@ -87,6 +90,8 @@ class TrafficCounter {
 
   std::vector<Key> keys_;
   std::vector<CircuitTraffic> traffic_;
+  std::vector<CircuitTraffic> interval_;  ///< counts since the last takeInterval()
+  std::int64_t interval_start_us_ = -1;
   CaptureTotals totals_;
   CcmTracker ccm_;
 };

@@ -167,3 +167,26 @@ TEST(CaptureFilesTest, MissingFileAndForeignLinkTypeAreErrorsNotCrashes) {
   EXPECT_NE(r.error().what.find("not Ethernet"), std::string::npos);
   std::remove(path.c_str());
 }
+
+TEST(CaptureFilesTest, PeriodicSamplesSplitTheFileIntoIntervalsOfPacketTime) {
+  auto c = cap::TrafficCounter::create(gen::inventory());
+  ASSERT_TRUE(c);
+  std::vector<circuitd::ThroughputSample> samples;
+  cap::CaptureOptions opt;
+  opt.sample_seconds = 2;
+  opt.on_throughput = [&](const circuitd::ThroughputSample& s) { samples.push_back(s); };
+  ASSERT_TRUE(cap::readFile(kDataDir + "traffic.pcap", *c, {}, opt));
+  // The file spans 0 .. 9.9 s: four whole 2 s intervals, five circuits each.
+  ASSERT_EQ(samples.size(), 4u * 5u);
+  const std::int64_t t0 = 1793491200LL * 1000;
+  double vlan100_bits = 0;
+  for (const auto& s : samples) {
+    EXPECT_EQ((circuitd::toUnixMs(s.time) - t0) % 2000, 0);
+    if (s.circuit == "STN-VLAN100") {
+      // One 1000-octet frame every 100 ms: 20 per 2 s interval = 80 kbit/s.
+      EXPECT_NEAR(s.in_bps, 80e3, 1e-6);
+      vlan100_bits += s.in_bps * 2;
+    }
+  }
+  EXPECT_NEAR(vlan100_bits, 80 * 1000 * 8, 1e-6);
+}
