@@ -742,7 +742,14 @@ std::string renderTimeline(const Scenario& s, const ReplayResult& r, bool verbos
   if (!s.description.empty()) os << "  " << s.description << "\n";
   os << "  start " << formatIso(r.start) << ", " << s.inventory.circuits.size() << " circuits, "
      << s.inventory.devices.size() << " devices, " << s.steps.size() << " observations\n\n";
+  std::size_t quiet = 0;
   for (const auto& e : r.events) {
+    // Circuits coming up from no data at the start are noise unless asked for.
+    if (!verbose && e.kind == EngineEventKind::CircuitStateChanged && e.from == CircuitState::Unknown &&
+        e.decision.state == CircuitState::Up) {
+      ++quiet;
+      continue;
+    }
     os << offset(r.start, e.time) << "  ";
     switch (e.kind) {
       case EngineEventKind::CircuitStateChanged:
@@ -778,6 +785,7 @@ std::string renderTimeline(const Scenario& s, const ReplayResult& r, bool verbos
     if (verbose)
       for (const auto& ev : e.decision.evidence) os << "              - " << ev.name << ": " << ev.value << "\n";
   }
+  if (quiet) os << "(" << quiet << " circuits came up from no data; -v shows them)\n";
   os << "\nat end (" << offset(r.start, r.end) << "):\n";
   for (const auto& c : r.circuits_at_end) {
     os << "  " << c.key << "  " << toString(c.state);
