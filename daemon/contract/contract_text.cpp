@@ -183,6 +183,7 @@ struct Row {
   std::string merged_text;
   bool swapped = false;
   bool site_explicit = false;
+  std::string site_cell;  // the site cell as extracted, for anomaly details
   std::vector<std::pair<Col, std::string>> continuations;
   std::vector<int> continuation_lines;
 };
@@ -423,7 +424,10 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
     for (std::size_t k = 0; k < best_cols.size(); ++k) {
       const std::string& v = best_cells[k];
       switch (best_cols[k]) {
-        case Col::Site: r.site = joinPieces(v, true); break;
+        case Col::Site:
+          r.site = joinPieces(v, true);
+          r.site_cell = v;
+          break;
         case Col::Service: r.service = joinPieces(v, false); break;
         case Col::Link: r.link_raw = v; break;
         case Col::Bandwidth: r.bw_raw = v; break;
@@ -585,7 +589,7 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
     }
     if (end < 0) continue;
     std::string pieces;
-    for (int k = i; k <= end; ++k) pieces += (k > i ? "' + '" : "'") + rows[k].site;
+    for (int k = i; k <= end; ++k) pieces += (k > i ? "' + '" : "'") + rows[k].site_cell;
     anomalies.push_back({kSiteInferred, rowsOf(i, end, rows), std::nullopt,
                          "site name split over rows " + std::to_string(rows[i].seq) + "-" + std::to_string(rows[end].seq) +
                              " (" + pieces + "') joined as '" + acc + "'"});
