@@ -101,6 +101,26 @@ std::string httpGet(const std::string& host, unsigned short port, const std::str
   return res.body();
 }
 
+int httpPost(const std::string& host, unsigned short port, const std::string& target,
+             const std::string& body) {
+  namespace http = boost::beast::http;
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket s(io);
+  boost::system::error_code ec;
+  s.connect({boost::asio::ip::make_address(host), port}, ec);
+  if (ec) return 0;
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  req.set(http::field::host, host);
+  req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  http::write(s, req, ec);
+  boost::beast::flat_buffer b;
+  http::response<http::string_body> res;
+  http::read(s, b, res, ec);
+  return ec ? 0 : static_cast<int>(res.result_int());
+}
+
 }  // namespace
 
 TEST(PayloadTest, HmacMatchesRfc4231TestCase2) {
@@ -438,6 +458,18 @@ TEST(AlertmanagerIntegrationTest, RealAlertmanagerShowsTheFaultAndItsResolution)
   alerts = json::parse(httpGet("127.0.0.1", port, "/api/v2/alerts"));
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_GT(alerts[0]["endsAt"].get<std::string>(), ends);
+
+  // Silences match on circuitd's labels: a silence on the circuit suppresses the alert.
+  const json silence = {{"matchers", json::array({{{"name", "circuit"}, {"value", "L1"},
+                                                   {"isRegex", false}, {"isEqual", true}}})},
+                        {"startsAt", formatIso(clock.now() - std::chrono::minutes(1))},
+                        {"endsAt", formatIso(clock.now() + std::chrono::hours(1))},
+                        {"createdBy", "circuitd test"},
+                        {"comment", "carrier work on L1"}};
+  ASSERT_EQ(httpPost("127.0.0.1", port, "/api/v2/silences", silence.dump()), 200);
+  alerts = json::parse(httpGet("127.0.0.1", port, "/api/v2/alerts"));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0]["status"]["state"], "suppressed") << alerts.dump();
 
   svc.onEvent(up("L1", clock.now() - std::chrono::seconds(1)));
   sender.kick();
