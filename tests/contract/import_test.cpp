@@ -1,6 +1,7 @@
 // The contract importer against the seed contract (facts pinned by the issue, then the whole
 // golden document) and three more contract texts with other layouts and other mistakes.
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/contract/import.hpp"
+#include "daemon/contract/text_util.hpp"
 
 using namespace circuitd::contract;
 
@@ -317,6 +319,37 @@ TEST(ContractInputTest, TruncatedTextsNeverCrash) {
       EXPECT_EQ(r.error().where.rfind("cut.txt", 0), 0u);
     }
   }
+}
+
+TEST(ContractInputTest, MutatedTextsNeverCrash) {
+  // Deterministic mutations of the seed: cells gain or lose tabs, ids and fees lose digits.
+  // Mutated by code point so that the text stays UTF-8 and reaches the table parser.
+  const std::u32string text = detail::decode(readFile(kDataDir + "XJWLM2405957CGN00.txt"));
+  const std::u32string alphabet = U"\t\t  /0123456789M.|-合计序号室\n";
+  std::uint32_t state = 12345;
+  auto next = [&state] { return state = state * 1664525u + 1013904223u; };
+  int imported = 0;
+  for (int round = 0; round < 200; ++round) {
+    std::u32string t = text;
+    for (int k = 0; k < 20; ++k) {
+      const std::size_t pos = next() % t.size();
+      switch (next() % 3) {
+        case 0: t.erase(pos, 1 + next() % 3); break;
+        case 1: t.insert(pos, 1, alphabet[next() % alphabet.size()]); break;
+        default: t[pos] = alphabet[next() % alphabet.size()]; break;
+      }
+    }
+    auto r = parseContractText(detail::encode(t), "mutated.txt");
+    if (r) {
+      ++imported;
+      EXPECT_FALSE(r->circuits.empty());
+      EXPECT_FALSE(toJson(*r).empty());
+    } else {
+      EXPECT_EQ(r.error().where.rfind("mutated.txt", 0), 0u) << r.error().str();
+    }
+  }
+  EXPECT_GT(imported, 0);    // some mutations only damage the prose
+  EXPECT_LT(imported, 200);  // and some break a row badly enough to be refused
 }
 
 // --- outputs --------------------------------------------------------------------------------------
