@@ -493,6 +493,9 @@ Result<Scenario> parseScenario(std::string_view text, const std::string& origin)
         return fail(p.where(*t.get("type"), path + ".type"),
                     "unknown type '" + type + "' (poll, iface, trap, ping, cfm, throughput, monitor, tick)");
       }
+      // A replay is a test fixture, not a load generator: bound what one file can ask for.
+      if (sc.steps.size() + static_cast<std::size_t>(reps) * std::max<std::size_t>(base.size(), 1) > 2'000'000)
+        return fail(p.where(t, path + ".repeat"), "the timeline would exceed 2,000,000 observations");
       for (std::int64_t r = 0; r < reps; ++r) {
         const TimePoint when = *at + (every ? *every * r : Duration{0});
         if (base.empty()) sc.steps.push_back(ScenarioStep{when, std::nullopt, line});

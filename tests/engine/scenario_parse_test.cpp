@@ -102,6 +102,9 @@ TEST(ScenarioParseTest, BadTimesAndDurationsAreErrors) {
   EXPECT_NE(errorOf("\n[[maintenance]]\nid = \"m\"\nstart = \"+1h\"\nend = \"+0s\"\n").find("end must be after start"),
             std::string::npos);
   EXPECT_NE(errorOf("\n[settings]\nflap_window = \"ten minutes\"\n").find("settings.flap_window"), std::string::npos);
+  std::string many = "\n[[event]]\nat = \"+0s\"\ntype = \"ping\"\nrepeat = 100000\nevery = \"1s\"\ntargets = [";
+  for (int k = 0; k < 21; ++k) many += (k ? ", \"t" : "\"t") + std::to_string(k) + "\"";
+  EXPECT_NE(errorOf(many + "]\n").find("exceed 2,000,000 observations"), std::string::npos);
 }
 
 TEST(ScenarioParseTest, UnknownEnumValuesAreErrors) {
