@@ -5,6 +5,8 @@
 #include <cstring>
 #include <mutex>
 
+#include <sys/ioctl.h>
+
 #include <boost/asio/post.hpp>
 
 #include <net-snmp/net-snmp-config.h>
@@ -332,8 +334,15 @@ void AsyncSession::onReadable() {
   netsnmp_large_fd_set fds;
   netsnmp_large_fd_set_init(&fds, fd + 1);
   NETSNMP_LARGE_FD_SET(fd, &fds);
+  // snmp_sess_read2 takes one datagram, and Asio's reactor is edge-triggered: a second reply
+  // already queued would raise no new edge and sit there until its request timed out. Drain
+  // what is queued (bounded, so one busy agent cannot starve the loop).
   ++in_library_;
-  snmp_sess_read2(sp_, &fds);
+  for (int i = 0; i < 64 && !closed_; ++i) {
+    snmp_sess_read2(sp_, &fds);
+    int queued = 0;
+    if (closed_ || ::ioctl(fd, FIONREAD, &queued) != 0 || queued <= 0) break;
+  }
   --in_library_;
   netsnmp_large_fd_set_cleanup(&fds);
   if (closed_) return closeNow();

@@ -10,6 +10,7 @@
 #include <net-snmp/library/large_fd_set.h>
 #include <net-snmp/library/snmpusm.h>
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -142,7 +143,12 @@ struct TrapReceiver::Impl : std::enable_shared_from_this<TrapReceiver::Impl> {
       netsnmp_large_fd_set fds;
       netsnmp_large_fd_set_init(&fds, fd + 1);
       NETSNMP_LARGE_FD_SET(fd, &fds);
-      snmp_sess_read2(self->sp, &fds);
+      // Drain: the reactor is edge-triggered and read2 takes one datagram (see net_snmp.cpp).
+      for (int i = 0; i < 64 && self->sp; ++i) {
+        snmp_sess_read2(self->sp, &fds);
+        int queued = 0;
+        if (::ioctl(fd, FIONREAD, &queued) != 0 || queued <= 0) break;
+      }
       netsnmp_large_fd_set_cleanup(&fds);
       self->armRead();
     });
