@@ -1,19 +1,16 @@
 #include "config/config.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <set>
 #include <tuple>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
-#include <toml++/toml.h>
 
 #include "config/values.hpp"
 
@@ -24,28 +21,27 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Keys = std::vector<std::string_view>;
 
-const Keys kTopLevelKeys = {"include", "daemon", "store", "http", "device", "circuit", "topology",
-                            "maintenance"};
-const Keys kDaemonKeys = {"state_dir",        "log_level",        "trap_listen",
-                          "trap_communities", "capture_interface", "profiles_dir",
-                          "rules_file",       "monitor_target",    "max_in_flight",
-                          "max_in_flight_per_device"};
+const Keys kTopLevelKeys = {"include", "daemon",  "store",    "http",
+                            "device",  "circuit", "topology", "maintenance"};
+const Keys kDaemonKeys = {
+    "state_dir",    "log_level",  "trap_listen",    "trap_communities", "capture_interface",
+    "profiles_dir", "rules_file", "monitor_target", "max_in_flight",    "max_in_flight_per_device"};
 const Keys kStoreKeys = {"backend", "path"};
 const Keys kHttpKeys = {"enabled", "listen"};
-const Keys kDeviceKeys = {"name",     "address",        "port",       "site",
-                          "aggregation", "profile",     "if_name_source", "interfaces",
-                          "poll_interval", "timeout",   "retries",    "snmp"};
+const Keys kDeviceKeys = {"name",          "address", "port",           "site",
+                          "aggregation",   "profile", "if_name_source", "interfaces",
+                          "poll_interval", "timeout", "retries",        "snmp"};
 const Keys kSnmpKeys = {"version",  "community",     "user",    "auth_protocol",
                         "auth_key", "priv_protocol", "priv_key"};
-const Keys kTopologyFieldKeys = {"device",          "uni_interface",  "uplink_interfaces",
-                                 "carrier_target",  "customer_target", "probe_interval",
-                                 "criticality",     "vlan",            "prefix",
-                                 "reflector"};
-const Keys kCircuitOwnKeys = {"key",         "link_id",     "contract",   "row",
-                              "site",        "service",     "bandwidth_mbps", "monthly_fee",
-                              "annual_fee",  "term_start",  "term_end",   "review"};
-const Keys kMaintenanceKeys = {"id",      "start",         "end",      "notified_at",
-                               "circuits", "devices",      "force_majeure", "reference"};
+const Keys kTopologyFieldKeys = {
+    "device",          "uni_interface",  "uplink_interfaces", "carrier_target",
+    "customer_target", "probe_interval", "criticality",       "vlan",
+    "prefix",          "reflector"};
+const Keys kCircuitOwnKeys = {"key",        "link_id",    "contract",       "row",
+                              "site",       "service",    "bandwidth_mbps", "monthly_fee",
+                              "annual_fee", "term_start", "term_end",       "review"};
+const Keys kMaintenanceKeys = {"id",       "start",   "end",           "notified_at",
+                               "circuits", "devices", "force_majeure", "reference"};
 const Keys kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 Keys concat(const Keys& a, const Keys& b) {
@@ -56,16 +52,26 @@ Keys concat(const Keys& a, const Keys& b) {
 
 std::string typeName(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
   }
 }
 
@@ -98,7 +104,8 @@ class Reader {
 
   /// Rejects keys not in known, suggesting the nearest known key.
   /// A typo of a key that belongs in a sub-table (nested, e.g. "snmp") suggests "snmp.<key>".
-  void checkKeys(const Keys& known, const Keys& nested = {}, std::string_view nested_table = {}) const {
+  void checkKeys(const Keys& known, const Keys& nested = {},
+                 std::string_view nested_table = {}) const {
     for (auto&& [k, v] : t_) {
       if (std::find(known.begin(), known.end(), k.str()) != known.end()) continue;
       auto hint = didYouMean(k.str(), known);
@@ -120,7 +127,8 @@ class Reader {
     return position(file_, it->first.source()) + " " + keyPath(key);
   }
   std::string whereTable() const {
-    return path_.empty() ? position(file_, t_.source()) : position(file_, t_.source()) + " " + path_;
+    return path_.empty() ? position(file_, t_.source())
+                         : position(file_, t_.source()) + " " + path_;
   }
   bool has(std::string_view key) const { return t_.contains(key); }
   const toml::node* node(std::string_view key) const { return t_.get(key); }
@@ -155,7 +163,8 @@ class Reader {
     }
     return s;
   }
-  std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo, std::int64_t hi) const {
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo,
+                                      std::int64_t hi) const {
     const auto* n = node(key);
     if (!n) return std::nullopt;
     const auto* i = n->as_integer();
@@ -202,7 +211,8 @@ class Reader {
       if (const auto* s = el.as_string(); s && !s->get().empty()) {
         out.push_back(s->get());
       } else {
-        errors_.push_back({w, s ? std::string("empty string") : "expected a string, got " + typeName(el)});
+        errors_.push_back(
+            {w, s ? std::string("empty string") : "expected a string, got " + typeName(el)});
         ok = false;
       }
     }
@@ -223,8 +233,8 @@ class Reader {
       return std::nullopt;
     }
     if (*d < lo || *d > hi) {
-      error(key, fmt::format("{} = \"{}\" is out of range {}..{}", key, s->get(), formatDuration(lo),
-                             formatDuration(hi)));
+      error(key, fmt::format("{} = \"{}\" is out of range {}..{}", key, s->get(),
+                             formatDuration(lo), formatDuration(hi)));
       return std::nullopt;
     }
     return *d;
@@ -239,7 +249,8 @@ class Reader {
     return s;
   }
   /// "addr:port" with an IP literal; "" accepted when allow_empty.
-  std::optional<std::string> hostPort(std::string_view key, bool allow_empty, bool allow_zero) const {
+  std::optional<std::string> hostPort(std::string_view key, bool allow_empty,
+                                      bool allow_zero) const {
     auto s = str(key);
     if (!s || (allow_empty && s->empty())) return s;
     auto hp = parseHostPort(*s, allow_zero);
@@ -275,28 +286,32 @@ class Reader {
     if (const auto* dt = n->as_date_time()) {
       const auto& v = dt->get();
       const auto day = std::chrono::sys_days{std::chrono::year_month_day{
-          std::chrono::year{v.date.year}, std::chrono::month{v.date.month}, std::chrono::day{v.date.day}}};
-      auto t = TimePoint{day} + std::chrono::hours{v.time.hour} + std::chrono::minutes{v.time.minute} +
-               std::chrono::seconds{v.time.second} +
+          std::chrono::year{v.date.year}, std::chrono::month{v.date.month},
+          std::chrono::day{v.date.day}}};
+      auto t = TimePoint{day} + std::chrono::hours{v.time.hour} +
+               std::chrono::minutes{v.time.minute} + std::chrono::seconds{v.time.second} +
                std::chrono::duration_cast<Duration>(std::chrono::nanoseconds{v.time.nanosecond});
       if (v.offset) t -= std::chrono::minutes{v.offset->minutes};
       return t;
     }
     if (const auto* s = n->as_string()) {
       if (auto t = parseIso(s->get())) return t;
-      error(key, fmt::format("'{}' is not a date-time (write 2024-07-01T08:30:00+08:00)", s->get()));
+      error(key,
+            fmt::format("'{}' is not a date-time (write 2024-07-01T08:30:00+08:00)", s->get()));
       return std::nullopt;
     }
     typeError(key, *n, "a date-time");
     return std::nullopt;
   }
   /// One of a fixed set of words.
-  std::optional<std::string> oneOf(std::string_view key, const Keys& allowed, bool required = false) const {
+  std::optional<std::string> oneOf(std::string_view key, const Keys& allowed,
+                                   bool required = false) const {
     auto s = str(key, required);
     if (!s) return std::nullopt;
     if (std::find(allowed.begin(), allowed.end(), *s) != allowed.end()) return s;
     std::vector<std::string> list(allowed.begin(), allowed.end());
-    error(key, fmt::format("{} = '{}' is not one of {}{}", key, *s, quoteList(list), didYouMean(*s, allowed)));
+    error(key, fmt::format("{} = '{}' is not one of {}{}", key, *s, quoteList(list),
+                           didYouMean(*s, allowed)));
     return std::nullopt;
   }
   /// A path; relative paths resolve against the directory of the file that sets them.
@@ -327,7 +342,7 @@ struct TopologyFields {
 
 struct DeviceRecord {
   Device device;
-  std::string where;       ///< the [[device]] table
+  std::string where;  ///< the [[device]] table
   std::string name_where;
   std::string profile_where;
 };
@@ -370,11 +385,14 @@ void readTopologyFields(const Reader& r, TopologyFields& f) {
   if (auto v = r.ip("carrier_target")) f.carrier_target = *v;
   if (auto v = r.ip("customer_target")) f.customer_target = *v;
   f.probe_interval = r.duration("probe_interval", 100ms, 1h);
-  if (auto v = r.oneOf("criticality", {"critical", "high", "normal", "low"})) f.criticality = parseCriticality(*v);
+  if (auto v = r.oneOf("criticality", {"critical", "high", "normal", "low"}))
+    f.criticality = parseCriticality(*v);
   if (auto v = r.integer("vlan", 1, 4094)) f.vlan = static_cast<std::uint16_t>(*v);
   if (auto v = r.str("prefix")) {
-    if (auto ok = checkCidr(*v); !ok) r.error("prefix", ok.error().what);
-    else f.prefix = *v;
+    if (auto ok = checkCidr(*v); !ok)
+      r.error("prefix", ok.error().what);
+    else
+      f.prefix = *v;
   }
   if (auto v = r.hostPort("reflector", false, false)) f.reflector = *v;
 }
@@ -400,16 +418,19 @@ class Loader {
     const auto canonical = fs::weakly_canonical(file, ec).string();
     struct stat st {};
     std::string why;
-    if (::stat(file.c_str(), &st) != 0) why = std::strerror(errno);
-    else if (!S_ISREG(st.st_mode)) why = "not a regular file";
+    if (::stat(file.c_str(), &st) != 0)
+      why = std::strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+      why = "not a regular file";
     if (!why.empty()) {
       errors_.push_back({included_at.empty() ? file : included_at,
                          fmt::format("cannot read configuration file '{}': {}", file, why)});
       return;
     }
     if (loaded_.count(canonical)) {
-      errors_.push_back({included_at, fmt::format("'{}' is already included (from {}); include each file once",
-                                                  file, loaded_[canonical])});
+      errors_.push_back(
+          {included_at, fmt::format("'{}' is already included (from {}); include each file once",
+                                    file, loaded_[canonical])});
       return;
     }
     loaded_[canonical] = included_at.empty() ? file : included_at;
@@ -420,7 +441,8 @@ class Loader {
     try {
       tbl = toml::parse_file(file);
     } catch (const toml::parse_error& e) {
-      errors_.push_back({position(file, e.source()), fmt::format("TOML syntax error: {}", e.description())});
+      errors_.push_back(
+          {position(file, e.source()), fmt::format("TOML syntax error: {}", e.description())});
       return;
     }
     cfg_.files.push_back(file);
@@ -428,9 +450,12 @@ class Loader {
 
     Reader top(errors_, file, tbl, "");
     top.checkKeys(kTopLevelKeys);
-    if (const auto* n = tbl.get("daemon")) readSingleton(file, *n, "daemon", [&](const Reader& r) { readDaemon(r); });
-    if (const auto* n = tbl.get("store")) readSingleton(file, *n, "store", [&](const Reader& r) { readStore(r); });
-    if (const auto* n = tbl.get("http")) readSingleton(file, *n, "http", [&](const Reader& r) { readHttp(r); });
+    if (const auto* n = tbl.get("daemon"))
+      readSingleton(file, *n, "daemon", [&](const Reader& r) { readDaemon(r); });
+    if (const auto* n = tbl.get("store"))
+      readSingleton(file, *n, "store", [&](const Reader& r) { readStore(r); });
+    if (const auto* n = tbl.get("http"))
+      readSingleton(file, *n, "http", [&](const Reader& r) { readHttp(r); });
     forEachTable(top, "device", [&](const Reader& r) { readDevice(r); });
     forEachTable(top, "circuit", [&](const Reader& r) { readCircuit(r); });
     forEachTable(top, "topology", [&](const Reader& r) { readTopology(r); });
@@ -447,8 +472,10 @@ class Loader {
         for (std::size_t i = 0; i < a->size(); ++i) {
           const auto& el = *a->get(i);
           const auto w = position(file, el.source()) + fmt::format(" include[{}]", i);
-          if (const auto* es = el.as_string(); es && !es->get().empty()) includes.emplace_back(es->get(), w);
-          else errors_.push_back({w, "expected a file name (string), got " + typeName(el)});
+          if (const auto* es = el.as_string(); es && !es->get().empty())
+            includes.emplace_back(es->get(), w);
+          else
+            errors_.push_back({w, "expected a file name (string), got " + typeName(el)});
         }
       } else {
         top.typeError("include", *n, "an array of file names");
@@ -505,7 +532,8 @@ class Loader {
       if (const auto* t = el.as_table()) {
         f(Reader(errors_, top.file(), *t, path));
       } else {
-        errors_.push_back({position(top.file(), el.source()) + " " + path, "expected a table, got " + typeName(el)});
+        errors_.push_back({position(top.file(), el.source()) + " " + path,
+                           "expected a table, got " + typeName(el)});
       }
     }
   }
@@ -514,8 +542,10 @@ class Loader {
     auto& d = cfg_.daemon;
     r.checkKeys(kDaemonKeys);
     if (auto v = r.path("state_dir")) {
-      if (v->empty()) r.error("state_dir", "state_dir must not be empty");
-      else d.state_dir = *v;
+      if (v->empty())
+        r.error("state_dir", "state_dir must not be empty");
+      else
+        d.state_dir = *v;
     }
     if (auto v = r.oneOf("log_level", kLogLevels)) d.log_level = *v;
     if (auto v = r.hostPort("trap_listen", true, false)) d.trap_listen = *v;
@@ -526,24 +556,28 @@ class Loader {
     if (auto v = r.str("capture_interface")) {
       if (v->size() > 15 || v->find_first_of("/ \t:") != std::string::npos)
         r.error("capture_interface", fmt::format("'{}' is not a valid interface name", *v));
-      else d.capture_interface = *v;
+      else
+        d.capture_interface = *v;
     }
     if (auto v = r.path("profiles_dir")) {
       std::error_code ec;
       if (!v->empty() && !fs::is_directory(*v, ec))
         r.error("profiles_dir", fmt::format("profiles directory '{}' does not exist", *v));
-      else d.profiles_dir = *v;
+      else
+        d.profiles_dir = *v;
     }
     if (auto v = r.path("rules_file")) {
       std::error_code ec;
       if (!v->empty() && !fs::is_regular_file(*v, ec))
         r.error("rules_file", fmt::format("rules file '{}' does not exist", *v));
-      else d.rules_file = *v;
+      else
+        d.rules_file = *v;
     }
     if (auto v = r.str("monitor_target")) {
       if (!v->empty() && !isIpLiteral(*v) && !isHostname(*v))
         r.error("monitor_target", fmt::format("'{}' is not an IP address or host name", *v));
-      else d.monitor_target = *v;
+      else
+        d.monitor_target = *v;
     }
     if (auto v = r.integer("max_in_flight", 1, 65536)) d.max_in_flight = static_cast<int>(*v);
     if (auto v = r.integer("max_in_flight_per_device", 1, 1024)) {
@@ -559,7 +593,8 @@ class Loader {
         r.error("backend", "backend 'postgresql' is not supported yet; use \"sqlite\"");
       else if (*v != "sqlite")
         r.error("backend", fmt::format("unknown backend '{}' (the only one is \"sqlite\")", *v));
-      else cfg_.store.backend = *v;
+      else
+        cfg_.store.backend = *v;
     }
     if (auto v = r.path("path")) cfg_.store.path = *v;
   }
@@ -582,7 +617,8 @@ class Loader {
     if (auto v = r.name("address", true)) {
       if (!isIpLiteral(*v) && !isHostname(*v))
         r.error("address", fmt::format("'{}' is not an IPv4/IPv6 address or a host name", *v));
-      else d.address = *v;
+      else
+        d.address = *v;
     }
     if (auto v = r.integer("port", 1, 65535)) d.snmp_port = static_cast<std::uint16_t>(*v);
     if (auto v = r.str("site")) d.site = *v;
@@ -592,7 +628,7 @@ class Loader {
       rec.profile_where = r.where("profile");
     }
     if (auto v = r.oneOf("if_name_source", {"ifName", "ifDescr", "ifAlias"}))
-      d.if_name_source = *v == "ifName" ? IfNameSource::IfName
+      d.if_name_source = *v == "ifName"    ? IfNameSource::IfName
                          : *v == "ifDescr" ? IfNameSource::IfDescr
                                            : IfNameSource::IfAlias;
     if (auto v = r.strings("interfaces")) d.interfaces = *v;
@@ -606,7 +642,9 @@ class Loader {
   void readSnmp(const Reader& dev, SnmpCredentials& c) {
     const auto* n = dev.node("snmp");
     if (!n) {
-      dev.missing("snmp", " (snmp = { version = \"2c\", community = \"...\" } or version \"3\" with user and keys)");
+      dev.missing("snmp",
+                  " (snmp = { version = \"2c\", community = \"...\" } or version \"3\" with user "
+                  "and keys)");
       return;
     }
     const auto* t = n->as_table();
@@ -632,16 +670,23 @@ class Loader {
       return;
     }
     c.version = SnmpCredentials::Version::V3;
-    if (r.has("community")) r.error("community", "'community' belongs to SNMP version \"2c\", not \"3\"");
+    if (r.has("community"))
+      r.error("community", "'community' belongs to SNMP version \"2c\", not \"3\"");
     if (auto v = r.name("user", true)) c.user = *v;
     if (auto v = r.oneOf("auth_protocol", {"SHA", "SHA-256"}, true))
-      c.auth_proto = *v == "SHA" ? SnmpCredentials::AuthProto::Sha : SnmpCredentials::AuthProto::Sha256;
-    if (auto v = r.oneOf("priv_protocol", {"AES", "AES-128"}, true)) c.priv_proto = SnmpCredentials::PrivProto::Aes128;
+      c.auth_proto =
+          *v == "SHA" ? SnmpCredentials::AuthProto::Sha : SnmpCredentials::AuthProto::Sha256;
+    if (auto v = r.oneOf("priv_protocol", {"AES", "AES-128"}, true))
+      c.priv_proto = SnmpCredentials::PrivProto::Aes128;
     // RFC 3414 section 11.2: USM passphrases shorter than 8 characters are refused by agents.
-    for (auto [key, out] : {std::pair{"auth_key", &c.auth_key}, std::pair{"priv_key", &c.priv_key}}) {
+    for (auto [key, out] :
+         {std::pair{"auth_key", &c.auth_key}, std::pair{"priv_key", &c.priv_key}}) {
       if (auto v = r.str(key, true)) {
-        if (v->size() < 8) r.error(key, fmt::format("{} is {} characters; SNMPv3 keys need at least 8", key, v->size()));
-        else *out = *v;
+        if (v->size() < 8)
+          r.error(key,
+                  fmt::format("{} is {} characters; SNMPv3 keys need at least 8", key, v->size()));
+        else
+          *out = *v;
       }
     }
   }
@@ -671,19 +716,26 @@ class Loader {
     if (auto v = r.str("service")) c.service = *v;
     if (auto v = r.number("bandwidth_mbps")) {
       if (!(*v > 0) || *v > 100000)
-        r.error("bandwidth_mbps", fmt::format("bandwidth_mbps = {} is out of range (more than 0, at most 100000)", *v));
-      else c.bandwidth_mbps = *v;
+        r.error(
+            "bandwidth_mbps",
+            fmt::format("bandwidth_mbps = {} is out of range (more than 0, at most 100000)", *v));
+      else
+        c.bandwidth_mbps = *v;
     }
-    for (auto [key, out] : {std::pair{"monthly_fee", &c.monthly_fee}, std::pair{"annual_fee", &c.annual_fee}}) {
+    for (auto [key, out] :
+         {std::pair{"monthly_fee", &c.monthly_fee}, std::pair{"annual_fee", &c.annual_fee}}) {
       if (auto v = r.number(key)) {
-        if (*v < 0) r.error(key, fmt::format("{} = {} must not be negative", key, *v));
-        else *out = *v;
+        if (*v < 0)
+          r.error(key, fmt::format("{} = {} must not be negative", key, *v));
+        else
+          *out = *v;
       }
     }
     c.term_start = r.date("term_start");
     c.term_end = r.date("term_end");
     if (c.term_start && c.term_end && *c.term_end < *c.term_start)
-      r.error("term_end", fmt::format("term_end {} is before term_start {}", *c.term_end, *c.term_start));
+      r.error("term_end",
+              fmt::format("term_end {} is before term_start {}", *c.term_end, *c.term_start));
     if (auto v = r.boolean("review")) c.review = *v;
     readTopologyFields(r, rec.topology);
     circuits_.push_back(std::move(rec));
@@ -715,7 +767,8 @@ class Loader {
     if (start) m.start = *start;
     if (end) m.end = *end;
     if (start && end && *end <= *start)
-      r.error("end", fmt::format("end {} is not after start {}", formatIso(*end), formatIso(*start)));
+      r.error("end",
+              fmt::format("end {} is not after start {}", formatIso(*end), formatIso(*start)));
     m.notified_at = r.instant("notified_at");
     if (auto v = r.strings("circuits")) {
       m.circuits = *v;
@@ -743,8 +796,9 @@ class Loader {
     auto& inv = cfg_.inventory;
     const auto& d = cfg_.daemon;
     if (d.max_in_flight_per_device > d.max_in_flight)
-      errors_.push_back({per_device_where_, fmt::format("max_in_flight_per_device = {} exceeds max_in_flight = {}",
-                                                        d.max_in_flight_per_device, d.max_in_flight)});
+      errors_.push_back({per_device_where_,
+                         fmt::format("max_in_flight_per_device = {} exceeds max_in_flight = {}",
+                                     d.max_in_flight_per_device, d.max_in_flight)});
     if (cfg_.store.path.empty()) cfg_.store.path = (fs::path(d.state_dir) / "circuitd.db").string();
 
     std::map<std::string, const DeviceRecord*> devices;
@@ -753,8 +807,9 @@ class Loader {
       if (rec.device.name.empty()) continue;
       auto [it, fresh] = devices.emplace(rec.device.name, &rec);
       if (!fresh) {
-        errors_.push_back({rec.name_where, fmt::format("duplicate device name '{}' (first defined at {})",
-                                                       rec.device.name, it->second->name_where)});
+        errors_.push_back(
+            {rec.name_where, fmt::format("duplicate device name '{}' (first defined at {})",
+                                         rec.device.name, it->second->name_where)});
         continue;
       }
       device_names.push_back(rec.device.name);
@@ -762,8 +817,9 @@ class Loader {
         std::error_code ec;
         const auto file = fs::path(d.profiles_dir) / (rec.device.profile + ".toml");
         if (!fs::is_regular_file(file, ec))
-          errors_.push_back({rec.profile_where, fmt::format("unknown vendor profile '{}': {} does not exist",
-                                                            rec.device.profile, file.string())});
+          errors_.push_back(
+              {rec.profile_where, fmt::format("unknown vendor profile '{}': {} does not exist",
+                                              rec.device.profile, file.string())});
       }
       inv.devices.push_back(rec.device);
     }
@@ -773,16 +829,18 @@ class Loader {
     std::map<std::string, CircuitRecord*> by_key;
     std::map<std::string, CircuitRecord*> by_link;
     const auto rowOf = [](const CircuitRecord& c) {
-      return c.circuit.contract_row ? fmt::format("row {}, ", c.circuit.contract_row) : std::string{};
+      return c.circuit.contract_row ? fmt::format("row {}, ", c.circuit.contract_row)
+                                    : std::string{};
     };
     for (auto& rec : circuits_) {
       auto& c = rec.circuit;
       if (c.key.empty()) continue;
       auto [it, fresh] = by_key.emplace(c.key, &rec);
       if (!fresh) {
-        errors_.push_back({rec.key_where, fmt::format("duplicate circuit key '{}' ({}first at {}{})", c.key,
-                                                      rec.explicit_key ? "" : "from link_id; ",
-                                                      rowOf(*it->second), it->second->key_where)});
+        errors_.push_back(
+            {rec.key_where, fmt::format("duplicate circuit key '{}' ({}first at {}{})", c.key,
+                                        rec.explicit_key ? "" : "from link_id; ",
+                                        rowOf(*it->second), it->second->key_where)});
         rec.circuit.key.clear();
         continue;
       }
@@ -790,10 +848,12 @@ class Loader {
       auto [lit, lfresh] = by_link.emplace(c.link_id, &rec);
       if (!lfresh) {
         const auto& first = *lit->second;
-        const auto msg = fmt::format("link_id '{}' is also used by circuit '{}' ({}at {})", c.link_id,
-                                     first.circuit.key, rowOf(first), first.link_where);
-        if (c.review && first.circuit.review) warnings_.push_back({rec.link_where, msg + "; both rows are marked review"});
-        else errors_.push_back({rec.link_where, "duplicate " + msg});
+        const auto msg = fmt::format("link_id '{}' is also used by circuit '{}' ({}at {})",
+                                     c.link_id, first.circuit.key, rowOf(first), first.link_where);
+        if (c.review && first.circuit.review)
+          warnings_.push_back({rec.link_where, msg + "; both rows are marked review"});
+        else
+          errors_.push_back({rec.link_where, "duplicate " + msg});
       }
     }
 
@@ -810,29 +870,42 @@ class Loader {
       }
       auto [prev, fresh] = topo_for.emplace(t.circuit, &t);
       if (!fresh) {
-        errors_.push_back({t.circuit_where, fmt::format("circuit '{}' already has a [[topology]] entry at {}",
-                                                        t.circuit, prev->second->where)});
+        errors_.push_back(
+            {t.circuit_where, fmt::format("circuit '{}' already has a [[topology]] entry at {}",
+                                          t.circuit, prev->second->where)});
         continue;
       }
       auto& mine = it->second->topology;
       for (const auto& [key, where] : t.fields.set) {
         if (auto both = mine.set.find(key); both != mine.set.end()) {
-          errors_.push_back({where, fmt::format("'{}' of circuit '{}' is set both here and in [[circuit]] at {}; "
-                                                "give each topology key in one place", key, t.circuit, both->second)});
+          errors_.push_back(
+              {where, fmt::format("'{}' of circuit '{}' is set both here and in [[circuit]] at {}; "
+                                  "give each topology key in one place",
+                                  key, t.circuit, both->second)});
           continue;
         }
         mine.set[key] = where;
         const auto& f = t.fields;
-        if (key == "device") mine.device = f.device;
-        else if (key == "uni_interface") mine.uni_interface = f.uni_interface;
-        else if (key == "uplink_interfaces") mine.uplink_interfaces = f.uplink_interfaces;
-        else if (key == "carrier_target") mine.carrier_target = f.carrier_target;
-        else if (key == "customer_target") mine.customer_target = f.customer_target;
-        else if (key == "probe_interval") mine.probe_interval = f.probe_interval;
-        else if (key == "criticality") mine.criticality = f.criticality;
-        else if (key == "vlan") mine.vlan = f.vlan;
-        else if (key == "prefix") mine.prefix = f.prefix;
-        else if (key == "reflector") mine.reflector = f.reflector;
+        if (key == "device")
+          mine.device = f.device;
+        else if (key == "uni_interface")
+          mine.uni_interface = f.uni_interface;
+        else if (key == "uplink_interfaces")
+          mine.uplink_interfaces = f.uplink_interfaces;
+        else if (key == "carrier_target")
+          mine.carrier_target = f.carrier_target;
+        else if (key == "customer_target")
+          mine.customer_target = f.customer_target;
+        else if (key == "probe_interval")
+          mine.probe_interval = f.probe_interval;
+        else if (key == "criticality")
+          mine.criticality = f.criticality;
+        else if (key == "vlan")
+          mine.vlan = f.vlan;
+        else if (key == "prefix")
+          mine.prefix = f.prefix;
+        else if (key == "reflector")
+          mine.reflector = f.reflector;
       }
     }
 
@@ -847,46 +920,52 @@ class Loader {
       c.customer_target = f.customer_target;
       c.criticality = f.criticality.value_or(Criticality::Normal);
       // Critical circuits are probed every second unless told otherwise; the rest every 10 s.
-      c.probe_interval = f.probe_interval.value_or(c.criticality == Criticality::Critical ? Duration{1s}
-                                                                                           : Duration{10s});
+      c.probe_interval = f.probe_interval.value_or(
+          c.criticality == Criticality::Critical ? Duration{1s} : Duration{10s});
       c.vlan = f.vlan;
       c.prefix = f.prefix;
       c.reflector = f.reflector;
       if (!c.carrier_target.empty() && c.carrier_target == c.customer_target)
-        errors_.push_back({f.set.at("customer_target"),
-                           fmt::format("customer_target '{}' of circuit '{}' equals its carrier_target",
-                                       c.customer_target, c.key)});
+        errors_.push_back(
+            {f.set.at("customer_target"),
+             fmt::format("customer_target '{}' of circuit '{}' equals its carrier_target",
+                         c.customer_target, c.key)});
       checkInterfaces(c, f, devices, device_names);
       inv.circuits.push_back(c);
     }
 
-    std::set<std::string> ids;
     std::map<std::string, std::string> id_where;
     for (const auto& rec : maintenance_) {
       const auto& m = rec.window;
       if (!m.id.empty()) {
         auto [it, fresh] = id_where.emplace(m.id, rec.id_where);
         if (!fresh)
-          errors_.push_back({rec.id_where, fmt::format("duplicate maintenance id '{}' (first at {})", m.id, it->second)});
+          errors_.push_back(
+              {rec.id_where,
+               fmt::format("duplicate maintenance id '{}' (first at {})", m.id, it->second)});
       }
       for (const auto& k : m.circuits)
         if (!by_key.count(k))
-          errors_.push_back({rec.circuits_where, fmt::format("unknown circuit '{}'{}", k, didYouMean(k, circuit_keys))});
+          errors_.push_back({rec.circuits_where, fmt::format("unknown circuit '{}'{}", k,
+                                                             didYouMean(k, circuit_keys))});
       for (const auto& n : m.devices)
         if (!devices.count(n))
-          errors_.push_back({rec.devices_where, fmt::format("unknown device '{}'{}", n, didYouMean(n, device_names))});
+          errors_.push_back({rec.devices_where,
+                             fmt::format("unknown device '{}'{}", n, didYouMean(n, device_names))});
       inv.maintenance.push_back(m);
     }
   }
 
   void checkInterfaces(const Circuit& c, const TopologyFields& f,
-                       const std::map<std::string, const DeviceRecord*>& devices, const Keys& device_names) {
+                       const std::map<std::string, const DeviceRecord*>& devices,
+                       const Keys& device_names) {
     const DeviceRecord* dev = nullptr;
     if (!c.device.empty()) {
       auto it = devices.find(c.device);
       if (it == devices.end()) {
-        errors_.push_back({f.set.at("device"), fmt::format("circuit '{}' names unknown device '{}'{}", c.key,
-                                                           c.device, didYouMean(c.device, device_names))});
+        errors_.push_back(
+            {f.set.at("device"), fmt::format("circuit '{}' names unknown device '{}'{}", c.key,
+                                             c.device, didYouMean(c.device, device_names))});
         return;
       }
       dev = it->second;
@@ -896,15 +975,18 @@ class Loader {
     for (const auto& u : c.uplink_interfaces) named.emplace_back("uplink_interfaces", u);
     for (const auto& [key, iface] : named) {
       if (!dev) {
-        errors_.push_back({f.set.at(key), fmt::format("circuit '{}' sets {} '{}' but no device", c.key, key, iface)});
+        errors_.push_back({f.set.at(key), fmt::format("circuit '{}' sets {} '{}' but no device",
+                                                      c.key, key, iface)});
         continue;
       }
       const auto& list = dev->device.interfaces;
       if (list.empty() || std::find(list.begin(), list.end(), iface) != list.end()) continue;
       const Keys cands(list.begin(), list.end());
-      errors_.push_back({f.set.at(key), fmt::format("circuit '{}': interface '{}' is not on device '{}' "
-                                                    "(its interfaces: {}){}", c.key, iface, c.device,
-                                                    quoteList(list), didYouMean(iface, cands))});
+      errors_.push_back(
+          {f.set.at(key),
+           fmt::format("circuit '{}': interface '{}' is not on device '{}' "
+                       "(its interfaces: {}){}",
+                       c.key, iface, c.device, quoteList(list), didYouMean(iface, cands))});
     }
   }
 
@@ -915,7 +997,8 @@ class Loader {
       std::size_t file_index = cfg_.files.size();
       long line = 0, col = 0;
       const auto c2 = head.rfind(':');
-      const auto c1 = c2 == std::string::npos || c2 == 0 ? std::string::npos : head.rfind(':', c2 - 1);
+      const auto c1 =
+          c2 == std::string::npos || c2 == 0 ? std::string::npos : head.rfind(':', c2 - 1);
       std::string file = head;
       if (c1 != std::string::npos) {
         try {
@@ -937,9 +1020,9 @@ class Loader {
   Config cfg_;
   Errors errors_;
   std::vector<Error> warnings_;
-  std::map<std::string, std::string> loaded_;          ///< canonical path -> where it was included
+  std::map<std::string, std::string> loaded_;         ///< canonical path -> where it was included
   std::map<std::string, std::string> singleton_set_;  ///< "daemon.state_dir" -> where set
-  std::vector<std::string> secrets_;                   ///< secret keys in the file being read
+  std::vector<std::string> secrets_;                  ///< secret keys in the file being read
   std::string per_device_where_;
   std::vector<DeviceRecord> devices_;
   std::vector<CircuitRecord> circuits_;

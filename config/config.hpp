@@ -16,14 +16,14 @@ namespace circuitd::config {
 struct DaemonSettings {
   std::string state_dir = "/var/lib/circuitd";
   std::string log_level = "info";
-  std::string trap_listen = "0.0.0.0:162";  ///< "" disables the trap receiver
+  std::string trap_listen = "0.0.0.0:162";    ///< "" disables the trap receiver
   std::vector<std::string> trap_communities;  ///< accepted v2c trap communities
-  std::string capture_interface;            ///< mirror/SPAN interface, "" = no capture
-  std::string profiles_dir;                 ///< vendor profiles (<dir>/<name>.toml); "" = none checked
-  std::string rules_file;                   ///< demarcation rules; "" = built-in set
-  std::string monitor_target;               ///< address the monitor checks for its own uplink
-  int max_in_flight = 256;                  ///< SNMP requests in flight, all devices
-  int max_in_flight_per_device = 4;         ///< SNMP requests in flight to one device
+  std::string capture_interface;              ///< mirror/SPAN interface, "" = no capture
+  std::string profiles_dir;          ///< vendor profiles (<dir>/<name>.toml); "" = none checked
+  std::string rules_file;            ///< demarcation rules; "" = built-in set
+  std::string monitor_target;        ///< address the monitor checks for its own uplink
+  int max_in_flight = 256;           ///< SNMP requests in flight, all devices
+  int max_in_flight_per_device = 4;  ///< SNMP requests in flight to one device
 };
 
 /// [store]
@@ -51,8 +51,8 @@ struct Config {
 /// Outcome of loading: a config when there are no errors; all errors and warnings otherwise.
 struct LoadResult {
   std::optional<Config> config;
-  Errors errors;                   ///< every problem, each with file:line:col and key path
-  std::vector<Error> warnings;     ///< e.g. secrets in a world-readable file
+  Errors errors;                ///< every problem, each with file:line:col and key path
+  std::vector<Error> warnings;  ///< e.g. secrets in a world-readable file
 };
 
 /// Reads, merges (include) and validates a configuration file.

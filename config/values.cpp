@@ -1,18 +1,18 @@
 #include "config/values.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
-#include <fmt/format.h>
-
 namespace circuitd::config {
 namespace {
 
 bool allDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 std::optional<long> toNumber(std::string_view s) {
@@ -52,7 +52,8 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
 Result<Duration> parseDuration(std::string_view text) {
   const auto bad = [&] {
     return fail("", fmt::format("'{}' is not a duration (write a whole number and a unit: "
-                                "\"500ms\", \"10s\", \"5m\", \"1h\")", text));
+                                "\"500ms\", \"10s\", \"5m\", \"1h\")",
+                                text));
   };
   std::size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
@@ -117,22 +118,28 @@ Result<HostPort> parseHostPort(std::string_view text, bool allow_port_zero) {
   }
   const auto p = toNumber(port);
   if (!p || *p > 65535 || (*p == 0 && !allow_port_zero))
-    return fail("", fmt::format("'{}' is not a port number ({}..65535)", port, allow_port_zero ? 0 : 1));
+    return fail(
+        "", fmt::format("'{}' is not a port number ({}..65535)", port, allow_port_zero ? 0 : 1));
   return HostPort{std::string(host), static_cast<std::uint16_t>(*p)};
 }
 
 Result<void> checkCidr(std::string_view text) {
   const auto slash = text.find('/');
   if (slash == std::string_view::npos)
-    return fail("", fmt::format("'{}' is not a prefix (write \"addr/len\", e.g. \"10.1.2.0/24\")", text));
+    return fail(
+        "", fmt::format("'{}' is not a prefix (write \"addr/len\", e.g. \"10.1.2.0/24\")", text));
   const auto addr = text.substr(0, slash);
   const auto len = toNumber(text.substr(slash + 1));
   int max = 0;
-  if (isIpv4(addr)) max = 32;
-  else if (isIpv6(addr)) max = 128;
-  else return fail("", fmt::format("'{}' is not an IP address", addr));
+  if (isIpv4(addr))
+    max = 32;
+  else if (isIpv6(addr))
+    max = 128;
+  else
+    return fail("", fmt::format("'{}' is not an IP address", addr));
   if (!len || *len > max)
-    return fail("", fmt::format("prefix length '{}' is out of range 0..{}", text.substr(slash + 1), max));
+    return fail(
+        "", fmt::format("prefix length '{}' is out of range 0..{}", text.substr(slash + 1), max));
   return {};
 }
 

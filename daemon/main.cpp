@@ -2,10 +2,9 @@
 // the runtime. main() only wires.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "circuitd_version.hpp"
 #include "config/config.hpp"
@@ -19,8 +18,8 @@ int checkConfig(const std::string& path, const circuitd::config::LoadResult& loa
   for (const auto& w : loaded.warnings) std::cerr << "warning: " << w.str() << "\n";
   if (!loaded.config) {
     for (const auto& e : loaded.errors) std::cerr << "error: " << e.str() << "\n";
-    std::cerr << path << ": " << loaded.errors.size() << (loaded.errors.size() == 1 ? " error" : " errors")
-              << "\n";
+    std::cerr << path << ": " << loaded.errors.size()
+              << (loaded.errors.size() == 1 ? " error" : " errors") << "\n";
     return 1;
   }
   const auto& cfg = *loaded.config;
@@ -34,14 +33,16 @@ int checkConfig(const std::string& path, const circuitd::config::LoadResult& loa
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"circuitd - carrier leased-line monitor: watches every circuit of a contract and "
-               "decides, with evidence, whose side a fault is on."};
+  CLI::App app{
+      "circuitd - carrier leased-line monitor: watches every circuit of a contract and "
+      "decides, with evidence, whose side a fault is on."};
   std::string config_path = "/etc/circuitd/circuitd.toml";
   std::string log_level;
   bool check_only = false;
   app.add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
-  app.add_flag("--check-config", check_only,
-               "Validate the configuration, print every error or a summary, and exit (0 valid, 1 not)");
+  app.add_flag(
+      "--check-config", check_only,
+      "Validate the configuration, print every error or a summary, and exit (0 valid, 1 not)");
   app.add_option("--log-level", log_level,
                  "trace, debug, info, warn, error, critical or off (overrides [daemon] log_level)");
   app.set_version_flag("-V,--version", std::string("circuitd ") + CIRCUITD_VERSION);

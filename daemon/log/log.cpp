@@ -1,5 +1,8 @@
 #include "daemon/log/log.hpp"
 
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,10 +12,6 @@
 #include <memory>
 #include <mutex>
 
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 namespace circuitd::log {
 namespace {
 
@@ -20,7 +19,8 @@ namespace {
 /// files the line at that priority, so `journalctl -p err` finds circuitd's errors.
 class SyslogPriorityFlag final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     static constexpr const char* kPrefix[] = {"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", "<6>"};
     const auto i = static_cast<std::size_t>(msg.level);
     const char* p = i < std::size(kPrefix) ? kPrefix[i] : "<6>";

@@ -38,7 +38,8 @@ TEST(CircuitdCli, UnknownLogLevelExitsTwoNamingIt) {
 }
 
 TEST(CircuitdCli, MissingConfigFileExitsOneNamingTheFile) {
-  const auto r = runCommand({kCircuitd, "--config", "/nonexistent/circuitd.toml", "--check-config"});
+  const auto r =
+      runCommand({kCircuitd, "--config", "/nonexistent/circuitd.toml", "--check-config"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("/nonexistent/circuitd.toml"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("No such file"), std::string::npos) << r.err;

@@ -1,9 +1,9 @@
 #pragma once
 // Runs a real executable with arguments and captures its exit code, stdout and stderr separately
 // (fork/exec into temp files, no shell quoting involved).
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -24,7 +24,8 @@ struct CommandResult {
 /// Runs argv[0] with argv and the given extra environment entries ("NAME=value"); waits for it.
 /// stderr_is_journal sets JOURNAL_STREAM to stderr's device:inode, as systemd does.
 inline CommandResult runCommand(const std::vector<std::string>& argv,
-                                const std::vector<std::string>& env = {}, bool stderr_is_journal = false) {
+                                const std::vector<std::string>& env = {},
+                                bool stderr_is_journal = false) {
   char out_path[] = "/tmp/circuitd-test-out-XXXXXX";
   char err_path[] = "/tmp/circuitd-test-err-XXXXXX";
   const int out_fd = mkstemp(out_path);
@@ -39,7 +40,8 @@ inline CommandResult runCommand(const std::vector<std::string>& argv,
     if (stderr_is_journal) {
       struct stat st {};
       fstat(STDERR_FILENO, &st);
-      setenv("JOURNAL_STREAM", (std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino)).c_str(), 1);
+      setenv("JOURNAL_STREAM",
+             (std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino)).c_str(), 1);
     }
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

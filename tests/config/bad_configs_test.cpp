@@ -22,7 +22,8 @@ struct Expectation {
 std::vector<std::string> badFiles() {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(kBadDir))
-    if (e.is_regular_file() && e.path().extension() == ".toml") names.push_back(e.path().filename().string());
+    if (e.is_regular_file() && e.path().extension() == ".toml")
+      names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -35,8 +36,9 @@ std::vector<Expectation> expectations(const fs::path& file) {
     if (line.rfind(tag, 0) != 0) continue;
     const auto bar = line.find(" | ");
     if (bar == std::string::npos) continue;
-    out.push_back({(kBadDir / line.substr(tag.size(), bar - tag.size())).lexically_normal().string(),
-                   line.substr(bar + 3)});
+    out.push_back(
+        {(kBadDir / line.substr(tag.size(), bar - tag.size())).lexically_normal().string(),
+         line.substr(bar + 3)});
   }
   return out;
 }
@@ -64,14 +66,16 @@ TEST_P(BadConfig, ReportsEachMistakeWithLocationAndMessage) {
       return (e.where == x.where || e.where.rfind(x.where + " ", 0) == 0) &&
              e.what.find(x.message) != std::string::npos;
     });
-    EXPECT_TRUE(found) << "expected at " << x.where << ": " << x.message << "\nerrors were:\n" << all;
+    EXPECT_TRUE(found) << "expected at " << x.where << ": " << x.message << "\nerrors were:\n"
+                       << all;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(ConfigData, BadConfig, ::testing::ValuesIn(badFiles()),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            auto n = param_info.param.substr(0, param_info.param.size() - 5);
-                           std::replace_if(n.begin(), n.end(), [](char c) { return !std::isalnum(c); }, '_');
+                           std::replace_if(
+                               n.begin(), n.end(), [](char c) { return !std::isalnum(c); }, '_');
                            return n;
                          });
 

@@ -159,11 +159,13 @@ TEST_F(FullConfig, CircuitWithoutLinkIdUsesItsKeyAndInlineTopology) {
 TEST_F(FullConfig, RepeatedLinkIdOnReviewRowsIsAWarningNotAnError) {
   EXPECT_NE(cfg_->inventory.findCircuit("XJWLM2405957CGN00#52"), nullptr);
   EXPECT_NE(cfg_->inventory.findCircuit("XJWLM2405957CGN00#53"), nullptr);
-  const auto it = std::find_if(r_.warnings.begin(), r_.warnings.end(), [](const circuitd::Error& w) {
-    return w.what.find("link_id 'STN09914490812' is also used") != std::string::npos;
-  });
+  const auto it =
+      std::find_if(r_.warnings.begin(), r_.warnings.end(), [](const circuitd::Error& w) {
+        return w.what.find("link_id 'STN09914490812' is also used") != std::string::npos;
+      });
   ASSERT_NE(it, r_.warnings.end());
-  EXPECT_NE(it->where.find("inventory.toml:43:1 circuit[3].link_id"), std::string::npos) << it->where;
+  EXPECT_NE(it->where.find("inventory.toml:43:1 circuit[3].link_id"), std::string::npos)
+      << it->where;
 }
 
 TEST_F(FullConfig, MaintenanceWindowsConvertToUtcAndKeepScope) {
@@ -204,7 +206,8 @@ TEST(ConfigLoader, BundledDemoLoadsItsTenCircuitsOnOneLoopbackDevice) {
     EXPECT_EQ(c.carrier_target.rfind("127.0.1.", 0), 0u) << c.key;
     EXPECT_EQ(c.customer_target.rfind("127.0.2.", 0), 0u) << c.key;
   }
-  EXPECT_EQ(r.config->daemon.state_dir, (fs::path(CIRCUITD_SOURCE_DIR) / "config/state/demo").lexically_normal().string());
+  EXPECT_EQ(r.config->daemon.state_dir,
+            (fs::path(CIRCUITD_SOURCE_DIR) / "config/state/demo").lexically_normal().string());
 }
 
 TEST(ConfigLoader, CommentedExampleConfigIsValid) {
@@ -244,22 +247,25 @@ TEST(ConfigLoader, SecretsInAWorldReadableFileAreWarnedWithFileAndMode) {
   EXPECT_EQ(r.warnings[0].where, f.string());
   EXPECT_NE(r.warnings[0].what.find("file mode 0644"), std::string::npos) << r.warnings[0].what;
   EXPECT_NE(r.warnings[0].what.find("every user"), std::string::npos) << r.warnings[0].what;
-  EXPECT_NE(r.warnings[0].what.find("device[0].snmp.community"), std::string::npos) << r.warnings[0].what;
+  EXPECT_NE(r.warnings[0].what.find("device[0].snmp.community"), std::string::npos)
+      << r.warnings[0].what;
 }
 
 TEST(ConfigLoader, SecretsInAGroupReadableFileAreWarnedToo) {
   TempDir dir;
-  const auto f = dir.write("dev.toml",
-                           "[[device]]\nname = \"a\"\naddress = \"127.0.0.1\"\nsnmp = { version = \"3\", "
-                           "user = \"u\", auth_protocol = \"SHA\", auth_key = \"12345678\", "
-                           "priv_protocol = \"AES-128\", priv_key = \"87654321\" }\n",
-                           0640);
+  const auto f =
+      dir.write("dev.toml",
+                "[[device]]\nname = \"a\"\naddress = \"127.0.0.1\"\nsnmp = { version = \"3\", "
+                "user = \"u\", auth_protocol = \"SHA\", auth_key = \"12345678\", "
+                "priv_protocol = \"AES-128\", priv_key = \"87654321\" }\n",
+                0640);
   const auto r = circuitd::config::load(f.string());
   ASSERT_TRUE(r.config.has_value()) << allErrors(r);
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_NE(r.warnings[0].what.find("file mode 0640 lets its group read"), std::string::npos)
       << r.warnings[0].what;
-  EXPECT_NE(r.warnings[0].what.find("device[0].snmp.auth_key, device[0].snmp.priv_key"), std::string::npos)
+  EXPECT_NE(r.warnings[0].what.find("device[0].snmp.auth_key, device[0].snmp.priv_key"),
+            std::string::npos)
       << r.warnings[0].what;
 }
 
@@ -276,9 +282,10 @@ TEST(ConfigLoader, SecretsInAPrivateFileOrNoSecretsGiveNoWarning) {
 
 TEST(ConfigLoader, SnmpVersionTwoRejectsVersionThreeFields) {
   TempDir dir;
-  const auto f = dir.write("dev.toml",
-                           "[[device]]\nname = \"a\"\naddress = \"127.0.0.1\"\n"
-                           "snmp = { version = \"2c\", community = \"c0mmunity\", user = \"u\" }\n");
+  const auto f =
+      dir.write("dev.toml",
+                "[[device]]\nname = \"a\"\naddress = \"127.0.0.1\"\n"
+                "snmp = { version = \"2c\", community = \"c0mmunity\", user = \"u\" }\n");
   const auto r = circuitd::config::load(f.string());
   ASSERT_EQ(r.errors.size(), 1u) << allErrors(r);
   EXPECT_EQ(r.errors[0].where, f.string() + ":4:51 device[0].snmp.user");
@@ -301,9 +308,10 @@ TEST(ConfigLoader, ProfileMustExistWhenProfilesDirIsSet) {
 
 TEST(ConfigLoader, HostnameAddressesAndBracketedIpv6ListenAreAccepted) {
   TempDir dir;
-  const auto f = dir.write("c.toml",
-                           "[http]\nlisten = \"[::1]:8479\"\n[[device]]\nname = \"a\"\n"
-                           "address = \"atn-01.noc.example\"\nsnmp = { version = \"2c\", community = \"c\" }\n");
+  const auto f = dir.write(
+      "c.toml",
+      "[http]\nlisten = \"[::1]:8479\"\n[[device]]\nname = \"a\"\n"
+      "address = \"atn-01.noc.example\"\nsnmp = { version = \"2c\", community = \"c\" }\n");
   const auto r = circuitd::config::load(f.string());
   ASSERT_TRUE(r.config.has_value()) << allErrors(r);
   EXPECT_EQ(r.config->inventory.devices[0].address, "atn-01.noc.example");

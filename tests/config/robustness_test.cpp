@@ -29,9 +29,15 @@ std::string mutate(std::string s, std::mt19937& rng) {
   for (int i = 0; i < edits && !s.empty(); ++i) {
     const auto pos = rng() % s.size();
     switch (rng() % 5) {
-      case 0: s.erase(pos, 1 + rng() % 8); break;
-      case 1: s.insert(pos, 1, kAlphabet[rng() % kAlphabet.size()]); break;
-      case 2: s[pos] = kAlphabet[rng() % kAlphabet.size()]; break;
+      case 0:
+        s.erase(pos, 1 + rng() % 8);
+        break;
+      case 1:
+        s.insert(pos, 1, kAlphabet[rng() % kAlphabet.size()]);
+        break;
+      case 2:
+        s[pos] = kAlphabet[rng() % kAlphabet.size()];
+        break;
       case 3: {  // drop the line containing pos
         const auto a = s.rfind('\n', pos), b = s.find('\n', pos);
         s.erase(a == std::string::npos ? 0 : a, b == std::string::npos ? std::string::npos : b - a);
@@ -70,7 +76,8 @@ TEST(ConfigRobustness, MutatedConfigsNeverCrashAndEveryErrorNamesFileLineAndColu
     ASSERT_FALSE(r.errors.empty()) << "no config and no error for:\n" << text;
     for (const auto& e : r.errors)
       ASSERT_TRUE(std::regex_search(e.where, std::regex("^" + file + ":[0-9]+:[0-9]+")))
-          << "every error names file:line:col: " << e.str() << "\nfor:\n" << text;
+          << "every error names file:line:col: " << e.str() << "\nfor:\n"
+          << text;
   }
   fs::remove_all(dir);
   // Both outcomes occur, so the mutations exercise the validator and not just the parser.

@@ -1,7 +1,7 @@
 // The scalar formats of the configuration: durations, addresses, host:port, prefixes, dates.
-#include <gtest/gtest.h>
-
 #include "config/values.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 
