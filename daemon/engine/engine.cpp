@@ -37,6 +37,7 @@ struct DeviceRt {
   std::int8_t silent = -1;  // -1 never polled, 0 answering, 1 silent
   TimePoint poll_time{};
   TimePoint last_answer{};
+  std::optional<TimePoint> silent_since;  // first unanswered poll of the current silence
   std::optional<TimePoint> gasp;
   std::string gasp_kind;
   std::optional<TimePoint> reboot;
@@ -279,8 +280,14 @@ struct Engine::Impl {
     if (rt.dev != kNone) {
       const auto& d = devs[rt.dev];
       if (d.silent >= 0) f.set(Fact::DeviceSilent, d.silent == 1);
-      const bool gasp = d.gasp && t - *d.gasp <= st.trap_window && t >= *d.gasp &&
-                        !(d.silent == 0 && d.last_answer > *d.gasp);
+      // A dying gasp explains a silence that began around it for as long as the silence lasts (a
+      // long power cut stays the customer's power); otherwise it is evidence for trap_window.
+      bool gasp = false;
+      if (d.gasp && t >= *d.gasp && !(d.silent == 0 && d.last_answer > *d.gasp)) {
+        const bool explains = d.silent == 1 && d.silent_since && *d.silent_since + st.trap_window >= *d.gasp &&
+                              *d.silent_since <= *d.gasp + st.trap_window;
+        gasp = explains || t - *d.gasp <= st.trap_window;
+      }
       f.set(Fact::DyingGasp, gasp);
       f.set(Fact::SysUptimeReset, d.reboot && t >= *d.reboot && t - *d.reboot <= st.reboot_window);
       if (rt.uni != 0xffff && d.ifs[rt.uni].seen) {
@@ -1113,6 +1120,8 @@ struct Engine::Impl {
     auto it = dev_idx.find(p.device);
     if (it == dev_idx.end()) return;
     auto& d = devs[it->second];
+    if (!p.reachable && d.silent != 1) d.silent_since = p.time;
+    if (p.reachable) d.silent_since.reset();
     d.silent = p.reachable ? 0 : 1;
     d.poll_time = p.time;
     if (p.reachable) {
@@ -1148,6 +1157,7 @@ struct Engine::Impl {
     // An interface answer implies the device answered SNMP.
     if (d.silent != 0 || d.poll_time < s.time) {
       d.silent = 0;
+      d.silent_since.reset();
       d.poll_time = s.time;
       d.last_answer = s.time;
     }
@@ -1368,6 +1378,7 @@ void Engine::setInventory(const Inventory& inventory) {
     d.silent = od.silent;
     d.poll_time = od.poll_time;
     d.last_answer = od.last_answer;
+    d.silent_since = od.silent_since;
     d.gasp = od.gasp;
     d.gasp_kind = od.gasp_kind;
     d.reboot = od.reboot;
