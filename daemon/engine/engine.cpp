@@ -731,6 +731,11 @@ struct Engine::Impl {
         auto it = inc.recovered.find(ci);
         if (it != inc.recovered.end()) std::swap(cs[ci].decision, it->second);
       }
+      // Each child's recovery time is in its circuit_state_changed event; the incident's end is
+      // the last of them, recorded here because the events below are stamped at the window close.
+      TimePoint ended = inc.start;
+      for (auto ci : inc.children) ended = std::max(ended, cs[ci].since);
+      inc.decision.evidence.push_back({"recovered_at", formatIso(ended), ended});
       inc.recovered.clear();
       emitIncident(EngineEventKind::IncidentOpened, inc, t);
       const auto keys = keysOf(inc.children);
