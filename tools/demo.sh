@@ -30,6 +30,8 @@ if ss -Hlun "sport = :${SNMP_LISTEN##*:}" | grep -q .; then
   echo "demo: UDP port ${SNMP_LISTEN##*:} is already in use; stop whatever holds it" >&2
   exit 1
 fi
+# The demo files hold the SNMP community; keep them private as circuitd asks of any config.
+chmod go-rwx config/demo.toml config/demo/*.toml
 tools/demo/snmpd-conf.sh "$SNMP_LISTEN" demo-ro "$TRAP_SINK" demo-trap >"$work/snmpd.conf"
 mkdir -p "$work/snmp"
 # -C: only our configuration; MIBS= : Debian ships no MIB files, snmpd answers numeric OIDs.

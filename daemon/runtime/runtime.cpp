@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -29,6 +30,8 @@
 #include "daemon/engine/rules.hpp"
 #include "daemon/notify/fault_service.hpp"
 #include "daemon/store/sqlite_store.hpp"
+#include "probes/capture/pcap_source.hpp"
+#include "probes/capture/traffic_counter.hpp"
 #include "probes/icmp/icmp_prober.hpp"
 #include "probes/snmp/poller.hpp"
 #include "probes/snmp/profile.hpp"
@@ -76,6 +79,9 @@ std::map<std::string, Duration> icmpTargets(const Inventory& inv) {
   }
   return out;
 }
+
+// Passive capture reports per-circuit throughput once per window.
+constexpr double kCaptureWindowSeconds = 10.0;
 
 // Where the store lives: [store] path, else <state_dir>/circuitd.db.
 std::string storePath(const config::Config& cfg) {
@@ -133,6 +139,8 @@ struct Runtime::Impl {
   bool startEngine();
   void startStore(TimePoint now);
   void startProbes();
+  void startCapture();
+  void stopCapture();
   void installSignals();
   std::shared_ptr<const snmp::VendorProfile> profile(const std::string& name);
   void applyInventory(const Inventory& before, const Inventory& after, bool first);
@@ -177,6 +185,12 @@ struct Runtime::Impl {
   std::map<std::string, Duration> icmp_targets;  // as added to the prober
   bool icmp_ok = false;
   std::string monitor_target;                    // the monitor's own uplink check, if any
+  // libpcap's capture loop blocks, so it runs on its own thread and posts its samples to the
+  // loop; the inventory it keys circuits by is handed over under the mutex on reload.
+  std::thread capture_thread;
+  std::atomic<bool> capture_stop{false};
+  std::mutex capture_mu;
+  Inventory capture_inventory;
 
   std::map<std::string, CircuitState> states;  // circuit key -> state, for STATUS= and logs
   std::string last_status;
@@ -200,6 +214,7 @@ bool Runtime::Impl::start() {
   startStore(now);
   syncStates();
   startProbes();
+  startCapture();
   applyInventory(Inventory{}, cfg.inventory, true);
   installSignals();
   armSchedule();
@@ -323,6 +338,59 @@ void Runtime::Impl::startProbes() {
       log->info("trap receiver listening on {}:{}", tc.address, traps->port());
     }
   }
+}
+
+void Runtime::Impl::startCapture() {
+  const std::string iface = cfg.daemon.capture_interface;
+  if (iface.empty()) return;
+  capture_inventory = cfg.inventory;
+  log->info("passive capture on {} ({} s windows)", iface, kCaptureWindowSeconds);
+  capture_thread = std::thread([this, iface] {
+    bool failing = false;
+    while (!capture_stop) {
+      Inventory inv;
+      {
+        std::lock_guard<std::mutex> lock(capture_mu);
+        inv = capture_inventory;
+      }
+      auto counter = capture::TrafficCounter::create(inv);
+      if (!counter) {
+        asio::post(io, [this, e = counter.error()] {
+          log->error("capture: {}; passive capture stopped", e.str());
+        });
+        return;
+      }
+      capture::CaptureOptions opt;
+      opt.seconds = kCaptureWindowSeconds;
+      opt.stop = &capture_stop;
+      auto r = capture::captureLive(iface, *counter, [this](const CfmSample& s) {
+        asio::post(io, [this, s] { observe(s); });
+      }, opt);
+      auto samples = counter->throughputSamples();
+      const auto totals = counter->totals();
+      asio::post(io, [this, iface, samples = std::move(samples), totals] {
+        for (const auto& s : samples) observe(s);
+        log->debug("capture on {}: {} frames, {} matched to circuits, {} unmatched", iface,
+                   totals.frames, totals.matched, totals.unmatched);
+      });
+      if (!r) {
+        // Environment failure (interface gone, no CAP_NET_RAW): log once per change, retry.
+        if (!failing)
+          asio::post(io, [this, e = r.error()] { log->error("capture: {}", e.str()); });
+        failing = true;
+        for (int i = 0; i < 50 && !capture_stop; ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds{100});
+      } else if (failing) {
+        failing = false;
+        asio::post(io, [this, iface] { log->info("capture on {} working again", iface); });
+      }
+    }
+  });
+}
+
+void Runtime::Impl::stopCapture() {
+  capture_stop = true;
+  if (capture_thread.joinable()) capture_thread.join();
 }
 
 void Runtime::Impl::installSignals() {
@@ -611,6 +679,10 @@ void Runtime::Impl::reload() {
   handleEvents(engine->drain());
   engine->setInventory(next.inventory);
   applyInventory(cfg.inventory, next.inventory, false);
+  {
+    std::lock_guard<std::mutex> lock(capture_mu);
+    capture_inventory = next.inventory;  // the next capture window keys circuits by it
+  }
   if (auto* st = faults->store()) {
     if (auto r = st->putInventory(next.inventory); !r)
       log->warn("reload: storing the inventory snapshot: {}", r.error().str());
@@ -644,6 +716,7 @@ void Runtime::Impl::beginStop(const char* why) {
   if (icmp_prober) icmp_prober->stop();
   if (poller) poller->stop();
   if (traps) traps->stop();
+  capture_stop = true;  // the capture thread leaves within its 200 ms read timeout
   // Anything still pending after 4 s is abandoned so that the stop stays within 5 s.
   stop_guard.expires_after(std::chrono::seconds{4});
   stop_guard.async_wait([this](const boost::system::error_code& e) {
@@ -677,13 +750,14 @@ void Runtime::Impl::finishStop() {
 Runtime::Runtime(config::Config cfg, RuntimeOptions options)
     : impl_(std::make_unique<Impl>(std::move(cfg), std::move(options))) {}
 
-Runtime::~Runtime() = default;
+Runtime::~Runtime() { impl_->stopCapture(); }
 
 int Runtime::run() {
   if (!impl_->start()) return 1;
   if (impl_->stop_requested) impl_->beginStop("stop requested");
   impl_->io.run();
   // Close sockets and the store on this thread, in dependency order.
+  impl_->stopCapture();
   impl_->traps.reset();
   impl_->poller.reset();
   impl_->icmp_prober.reset();

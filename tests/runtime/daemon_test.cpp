@@ -270,5 +270,39 @@ TEST_F(DaemonTest, SigtermDuringABurstOfFaultWritesLosesNothing) {
               down.size(), kSilent, written);
 }
 
+TEST_F(DaemonTest, PassiveCaptureCountsTheCircuitsTrafficOnTheCaptureInterface) {
+  ASSERT_TRUE(haveTool("ip")) << "iproute2 is required";
+  // Two namespaces joined by a veth pair: the daemon in the first captures on its end while its
+  // ICMP prober probes the far end, so the capture sees the circuit's traffic.
+  Netns near;
+  const std::string far = near.name() + "-far";
+  ASSERT_TRUE(near.ok());
+  runCommand("ip netns del " + far + " 2>/dev/null");
+  ASSERT_EQ(runCommand("ip netns add " + far).rc, 0);
+  struct FarGuard {
+    std::string name;
+    ~FarGuard() { runCommand("ip netns del " + name); }
+  } far_guard{far};
+  ASSERT_TRUE(near.batch("link add cap0 type veth peer name cap1 netns " + far + "\n"
+                         "addr add 10.202.0.1/24 dev cap0\nlink set cap0 up\n"));
+  ASSERT_EQ(runCommand("ip -n " + far + " addr add 10.202.0.2/24 dev cap1 && ip -n " + far +
+                       " link set cap1 up && ip -n " + far + " link set lo up").rc, 0);
+  writeFile(config(), "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\n"
+                      "trap_listen = \"\"\ncapture_interface = \"cap0\"\n\n"
+                      "[[circuit]]\nkey = \"CAP-1\"\ncarrier_target = \"10.202.0.2\"\n"
+                      "prefix = \"10.202.0.2/32\"\nprobe_interval = \"100ms\"\n");
+  auto d = start({}, near.name());
+  ASSERT_NE(notify_.waitFor("READY=1", 10s), "") << d->log();
+  ASSERT_TRUE(d->waitForLog("matched to circuits", 30s)) << d->log();
+  std::smatch m;
+  const std::string log = d->log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(capture on cap0: (\d+) frames, (\d+) matched)")));
+  EXPECT_GT(std::stol(m[2]), 0) << log;
+  const auto t0 = SteadyClock::now();
+  d->signal(SIGTERM);
+  EXPECT_EQ(d->wait(5s), 0) << d->log();
+  EXPECT_LT(SteadyClock::now() - t0, 5s);
+}
+
 }  // namespace
 }  // namespace circuitd
