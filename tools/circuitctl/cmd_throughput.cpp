@@ -107,7 +107,10 @@ int runThroughput(const ThroughputOptions& o, const GlobalOptions& g) {
       std::cerr << "circuitctl test-throughput: no circuit " << o.link << " in " << cfg_path << "\n";
       return 2;
     }
-    auto p = tp::planForCircuit(*circuit, o.seconds);
+    // --to stands in for a circuit that has no `reflector` key yet.
+    circuitd::Circuit target = *circuit;
+    if (target.reflector.empty() && !o.to.empty()) target.reflector = o.to;
+    auto p = tp::planForCircuit(target, o.seconds);
     if (!p) {
       std::cerr << "circuitctl test-throughput: " << p.error().str() << "\n";
       return 2;
