@@ -160,5 +160,7 @@ TEST(TwampLoopbackTest, NoReflectorMeansFullLossAndTheReasonIsReported) {
   EXPECT_DOUBLE_EQ(rep->forward_loss, 1.0);
   // The kernel's global ICMP budget (icmp_msgs_per_sec) may swallow the port unreachable when
   // other programs on the host send many ICMP messages; when it does arrive it is reported.
-  if (!rep->send_error.empty()) EXPECT_NE(rep->send_error.find("refused"), std::string::npos) << rep->send_error;
+  if (!rep->send_error.empty()) {
+    EXPECT_NE(rep->send_error.find("refused"), std::string::npos) << rep->send_error;
+  }
 }
