@@ -187,10 +187,20 @@ struct Runtime::Impl {
   std::string monitor_target;                    // the monitor's own uplink check, if any
   // libpcap's capture loop blocks, so it runs on its own thread and posts its samples to the
   // loop; the inventory it keys circuits by is handed over under the mutex on reload.
+  struct CaptureShared {
+    std::atomic<bool> stop{false};
+    std::atomic<bool> finished{false};
+    std::mutex mu;
+    Inventory inventory;                                 // guarded by mu
+    std::function<void(std::function<void()>)> post;     // guarded by mu; empty once abandoned
+    // Hands fn to the loop unless the runtime has gone.
+    void send(std::function<void()> fn) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (post) post(std::move(fn));
+    }
+  };
+  std::shared_ptr<CaptureShared> capture;  // shared with the thread, which may outlive a stop
   std::thread capture_thread;
-  std::atomic<bool> capture_stop{false};
-  std::mutex capture_mu;
-  Inventory capture_inventory;
 
   std::map<std::string, CircuitState> states;  // circuit key -> state, for STATUS= and logs
   std::string last_status;
@@ -343,54 +353,71 @@ void Runtime::Impl::startProbes() {
 void Runtime::Impl::startCapture() {
   const std::string iface = cfg.daemon.capture_interface;
   if (iface.empty()) return;
-  capture_inventory = cfg.inventory;
+  capture = std::make_shared<CaptureShared>();
+  capture->inventory = cfg.inventory;
+  capture->post = [this](std::function<void()> fn) { asio::post(io, std::move(fn)); };
   log->info("passive capture on {} ({} s windows)", iface, kCaptureWindowSeconds);
-  capture_thread = std::thread([this, iface] {
+  capture_thread = std::thread([this, cs = capture, iface] {
     bool failing = false;
-    while (!capture_stop) {
+    while (!cs->stop) {
       Inventory inv;
       {
-        std::lock_guard<std::mutex> lock(capture_mu);
-        inv = capture_inventory;
+        std::lock_guard<std::mutex> lock(cs->mu);
+        inv = cs->inventory;
       }
       auto counter = capture::TrafficCounter::create(inv);
       if (!counter) {
-        asio::post(io, [this, e = counter.error()] {
+        cs->send([this, e = counter.error()] {
           log->error("capture: {}; passive capture stopped", e.str());
         });
-        return;
+        break;
       }
       capture::CaptureOptions opt;
       opt.seconds = kCaptureWindowSeconds;
-      opt.stop = &capture_stop;
-      auto r = capture::captureLive(iface, *counter, [this](const CfmSample& s) {
-        asio::post(io, [this, s] { observe(s); });
+      opt.stop = &cs->stop;
+      auto r = capture::captureLive(iface, *counter, [this, cs](const CfmSample& s) {
+        cs->send([this, s] { observe(s); });
       }, opt);
       auto samples = counter->throughputSamples();
       const auto totals = counter->totals();
-      asio::post(io, [this, iface, samples = std::move(samples), totals] {
+      cs->send([this, iface, samples = std::move(samples), totals] {
         for (const auto& s : samples) observe(s);
         log->debug("capture on {}: {} frames, {} matched to circuits, {} unmatched", iface,
                    totals.frames, totals.matched, totals.unmatched);
       });
       if (!r) {
         // Environment failure (interface gone, no CAP_NET_RAW): log once per change, retry.
-        if (!failing)
-          asio::post(io, [this, e = r.error()] { log->error("capture: {}", e.str()); });
+        if (!failing) cs->send([this, e = r.error()] { log->error("capture: {}", e.str()); });
         failing = true;
-        for (int i = 0; i < 50 && !capture_stop; ++i)
+        for (int i = 0; i < 50 && !cs->stop; ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds{100});
       } else if (failing) {
         failing = false;
-        asio::post(io, [this, iface] { log->info("capture on {} working again", iface); });
+        cs->send([this, iface] { log->info("capture on {} working again", iface); });
       }
     }
+    cs->finished = true;
   });
 }
 
 void Runtime::Impl::stopCapture() {
-  capture_stop = true;
-  if (capture_thread.joinable()) capture_thread.join();
+  if (!capture) return;
+  capture->stop = true;
+  // libpcap only sees the stop flag between reads; on an idle link a read can block until the
+  // next frame, so the thread gets one second and is then left behind, cut off from the loop.
+  for (int i = 0; i < 100 && !capture->finished; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  if (capture->finished) {
+    capture_thread.join();
+  } else {
+    {
+      std::lock_guard<std::mutex> lock(capture->mu);
+      capture->post = nullptr;
+    }
+    log->warn("stop: capture thread still blocked in libpcap; leaving it behind");
+    capture_thread.detach();
+  }
+  capture.reset();
 }
 
 void Runtime::Impl::installSignals() {
@@ -679,9 +706,9 @@ void Runtime::Impl::reload() {
   handleEvents(engine->drain());
   engine->setInventory(next.inventory);
   applyInventory(cfg.inventory, next.inventory, false);
-  {
-    std::lock_guard<std::mutex> lock(capture_mu);
-    capture_inventory = next.inventory;  // the next capture window keys circuits by it
+  if (capture) {
+    std::lock_guard<std::mutex> lock(capture->mu);
+    capture->inventory = next.inventory;  // the next capture window keys circuits by it
   }
   if (auto* st = faults->store()) {
     if (auto r = st->putInventory(next.inventory); !r)
@@ -716,7 +743,7 @@ void Runtime::Impl::beginStop(const char* why) {
   if (icmp_prober) icmp_prober->stop();
   if (poller) poller->stop();
   if (traps) traps->stop();
-  capture_stop = true;  // the capture thread leaves within its 200 ms read timeout
+  if (capture) capture->stop = true;  // the capture thread leaves at its next read
   // Anything still pending after 4 s is abandoned so that the stop stays within 5 s.
   stop_guard.expires_after(std::chrono::seconds{4});
   stop_guard.async_wait([this](const boost::system::error_code& e) {
@@ -758,10 +785,13 @@ int Runtime::run() {
   impl_->io.run();
   // Close sockets and the store on this thread, in dependency order.
   impl_->stopCapture();
+  impl_->log->debug("stop: capture thread joined");
   impl_->traps.reset();
   impl_->poller.reset();
   impl_->icmp_prober.reset();
+  impl_->log->debug("stop: probes closed");
   impl_->faults.reset();
+  impl_->log->debug("stop: store closed");
   return 0;
 }
 

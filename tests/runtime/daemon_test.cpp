@@ -191,7 +191,7 @@ TEST_F(DaemonTest, ReloadKeepsTheStateOfUnchangedCircuitsAndAppliesAddsAndRemova
 // targets answer or fall silent. Removed on destruction.
 class Netns {
  public:
-  Netns() : name_("circuitd-rt-" + std::to_string(::getpid())) {
+  Netns() : name_("cd-rt-" + std::to_string(::getpid()) + "-" + std::to_string(++count_)) {
     runCommand("ip netns del " + name_ + " 2>/dev/null");
     ok_ = runCommand("ip netns add " + name_).rc == 0 &&
           runCommand("ip -n " + name_ + " link set lo up").rc == 0;
@@ -205,6 +205,7 @@ class Netns {
   }
 
  private:
+  static inline int count_ = 0;  // a fresh name per test: namespace teardown is asynchronous
   std::string name_;
   bool ok_ = false;
 };
