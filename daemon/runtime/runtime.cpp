@@ -28,6 +28,7 @@
 #include "config/values.hpp"
 #include "daemon/engine/engine.hpp"
 #include "daemon/engine/rules.hpp"
+#include "daemon/http/server.hpp"
 #include "daemon/notify/fault_service.hpp"
 #include "daemon/store/sqlite_store.hpp"
 #include "probes/capture/pcap_source.hpp"
@@ -178,6 +179,7 @@ struct Runtime::Impl {
 
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<notify::FaultService> faults;
+  std::unique_ptr<http::Server> http_server;  // [http] endpoint; null when disabled
   std::unique_ptr<icmp::IcmpProber> icmp_prober;
   std::unique_ptr<snmp::SnmpPoller> poller;
   std::unique_ptr<snmp::TrapReceiver> traps;
@@ -220,6 +222,29 @@ bool Runtime::Impl::start() {
     return false;
   }
   if (!startEngine()) return false;
+  if (cfg.http.enabled) {
+    // Read-only: each request takes a snapshot of the engine and the store alarm on this thread.
+    http_server = std::make_unique<http::Server>(io, [this] {
+      http::Snapshot s;
+      for (auto& v : engine->circuits()) {
+        http::CircuitRow row{v, "", "", ""};
+        if (const Circuit* c = cfg.inventory.findCircuit(v.key))
+          row = http::CircuitRow{std::move(v), c->link_id, c->site, c->service};
+        s.circuits.push_back(std::move(row));
+      }
+      s.incidents = engine->openIncidents();
+      s.store_available = !(faults && faults->alarm().unavailable);
+      s.monitor_blind = engine->monitorBlind();
+      return s;
+    });
+    auto hp = config::parseHostPort(cfg.http.listen, true);
+    auto r = hp ? http_server->start(hp->host, hp->port) : Result<void>(fail(hp.error()));
+    if (!r) {
+      log->error("cannot start the HTTP endpoint: {}", r.error().str());
+      return false;
+    }
+    log->info("HTTP endpoint listening on {}:{}", hp->host, http_server->port());
+  }
   const TimePoint now = clock.now();
   startStore(now);
   syncStates();
@@ -744,6 +769,7 @@ void Runtime::Impl::beginStop(const char* why) {
   if (poller) poller->stop();
   if (traps) traps->stop();
   if (capture) capture->stop = true;  // the capture thread leaves at its next read
+  if (http_server) http_server->stop();
   // Anything still pending after 4 s is abandoned so that the stop stays within 5 s.
   stop_guard.expires_after(std::chrono::seconds{4});
   stop_guard.async_wait([this](const boost::system::error_code& e) {
