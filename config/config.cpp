@@ -21,13 +21,15 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Keys = std::vector<std::string_view>;
 
-const Keys kTopLevelKeys = {"include", "daemon",  "store",    "http",
+const Keys kTopLevelKeys = {"include", "daemon",  "store",    "http",       "notify",
                             "device",  "circuit", "topology", "maintenance"};
 const Keys kDaemonKeys = {
     "state_dir",    "log_level",  "trap_listen",    "trap_communities", "capture_interface",
     "profiles_dir", "rules_file", "monitor_target", "max_in_flight",    "max_in_flight_per_device"};
 const Keys kStoreKeys = {"backend", "path"};
 const Keys kHttpKeys = {"enabled", "listen"};
+const Keys kNotifyKeys = {"name", "kind", "url", "secret", "command", "timeout", "generator_url"};
+const Keys kNotifyKinds = {"alertmanager", "webhook", "exec"};
 const Keys kDeviceKeys = {"name",          "address", "port",           "site",
                           "aggregation",   "profile", "if_name_source", "interfaces",
                           "poll_interval", "timeout", "retries",        "snmp"};
@@ -340,6 +342,12 @@ struct TopologyFields {
   std::optional<std::uint16_t> vlan;
 };
 
+struct NotifyRecord {
+  NotifyChannel channel;
+  std::string where;
+  std::string name_where;
+};
+
 struct DeviceRecord {
   Device device;
   std::string where;  ///< the [[device]] table
@@ -456,6 +464,7 @@ class Loader {
       readSingleton(file, *n, "store", [&](const Reader& r) { readStore(r); });
     if (const auto* n = tbl.get("http"))
       readSingleton(file, *n, "http", [&](const Reader& r) { readHttp(r); });
+    forEachTable(top, "notify", [&](const Reader& r) { readNotify(r); });
     forEachTable(top, "device", [&](const Reader& r) { readDevice(r); });
     forEachTable(top, "circuit", [&](const Reader& r) { readCircuit(r); });
     forEachTable(top, "topology", [&](const Reader& r) { readTopology(r); });
@@ -603,6 +612,78 @@ class Loader {
     r.checkKeys(kHttpKeys);
     if (auto v = r.boolean("enabled")) cfg_.http.enabled = *v;
     if (auto v = r.hostPort("listen", false, true)) cfg_.http.listen = *v;
+  }
+
+  // The channel's HTTP client needs "http://host:port[/path]" with an explicit port, so the
+  // URL is checked here rather than failing every delivery attempt at run time.
+  std::optional<std::string> httpUrl(const Reader& r, std::string_view key) {
+    auto s = r.str(key);
+    if (!s) return std::nullopt;
+    const std::string_view scheme = "http://";
+    if (s->rfind(scheme, 0) != 0) {
+      r.error(key, fmt::format("'{}' is not an http:// URL (https is not supported; put a local "
+                               "proxy in front)", *s));
+      return std::nullopt;
+    }
+    const std::string rest = s->substr(scheme.size());
+    const std::string hostport = rest.substr(0, rest.find('/'));
+    bool ok = false;
+    if (!hostport.empty() && hostport.front() == '[') {
+      ok = static_cast<bool>(parseHostPort(hostport, false));
+    } else if (const auto colon = hostport.rfind(':'); colon != std::string::npos) {
+      const std::string host = hostport.substr(0, colon), port = hostport.substr(colon + 1);
+      ok = (isIpLiteral(host) || isHostname(host)) && !port.empty() && port.size() <= 5 &&
+           port.find_first_not_of("0123456789") == std::string::npos &&
+           std::stoi(port) >= 1 && std::stoi(port) <= 65535;
+    }
+    if (!ok) {
+      r.error(key, fmt::format("'{}' needs a valid host and port: http://host:port[/path]", *s));
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  void readNotify(const Reader& r) {
+    r.checkKeys(kNotifyKeys);
+    NotifyRecord rec;
+    auto& c = rec.channel;
+    rec.where = r.whereTable();
+    if (auto v = r.name("name", true)) {
+      c.name = *v;
+      rec.name_where = r.where("name");
+    }
+    if (auto v = r.oneOf("kind", kNotifyKinds, true)) c.kind = *v;
+    if (auto v = httpUrl(r, "url")) c.url = *v;
+    if (auto v = r.str("secret")) {
+      c.secret = *v;
+      secrets_.push_back(r.keyPath("secret"));
+    }
+    if (auto v = r.strings("command")) {
+      if (v->empty())
+        r.error("command", "command must name a program: [\"/absolute/path\", args...]");
+      else if (!fs::path(v->front()).is_absolute())
+        r.error("command", fmt::format("program '{}' must be an absolute path", v->front()));
+      else
+        c.command = *v;
+    }
+    if (auto v = r.duration("timeout", 100ms, 10min)) c.timeout = *v;
+    if (auto v = httpUrl(r, "generator_url")) c.generator_url = *v;
+    // Keys that belong to another kind are mistakes, not silently ignored settings.
+    const bool http = c.kind == "alertmanager" || c.kind == "webhook";
+    if (c.kind == "exec") {
+      for (auto k : {"url", "secret", "generator_url"})
+        if (r.has(k)) r.error(k, fmt::format("'{}' does not apply to kind = \"exec\"", k));
+      if (!r.has("command")) r.missing("command", " (kind = \"exec\" runs a program)");
+    } else if (http) {
+      if (r.has("command"))
+        r.error("command", fmt::format("'command' does not apply to kind = \"{}\"", c.kind));
+      if (!r.has("url")) r.missing("url", fmt::format(" (kind = \"{}\" posts to it)", c.kind));
+      if (c.kind == "webhook" && r.has("generator_url"))
+        r.error("generator_url", "'generator_url' applies to kind = \"alertmanager\" only");
+      if (c.kind == "alertmanager" && r.has("secret"))
+        r.error("secret", "'secret' applies to kind = \"webhook\" only");
+    }
+    notify_.push_back(std::move(rec));
   }
 
   void readDevice(const Reader& r) {
@@ -800,6 +881,19 @@ class Loader {
                          fmt::format("max_in_flight_per_device = {} exceeds max_in_flight = {}",
                                      d.max_in_flight_per_device, d.max_in_flight)});
     if (cfg_.store.path.empty()) cfg_.store.path = (fs::path(d.state_dir) / "circuitd.db").string();
+
+    std::map<std::string, const NotifyRecord*> channels;
+    for (const auto& rec : notify_) {
+      if (rec.channel.name.empty()) continue;
+      auto [it, fresh] = channels.emplace(rec.channel.name, &rec);
+      if (!fresh) {
+        errors_.push_back(
+            {rec.name_where, fmt::format("duplicate notify channel name '{}' (first defined at {})",
+                                         rec.channel.name, it->second->name_where)});
+        continue;
+      }
+      cfg_.notify.push_back(rec.channel);
+    }
 
     std::map<std::string, const DeviceRecord*> devices;
     Keys device_names;
@@ -1025,6 +1119,7 @@ class Loader {
   std::vector<std::string> secrets_;                  ///< secret keys in the file being read
   std::string per_device_where_;
   std::vector<DeviceRecord> devices_;
+  std::vector<NotifyRecord> notify_;
   std::vector<CircuitRecord> circuits_;
   std::vector<TopologyRecord> topologies_;
   std::vector<MaintenanceRecord> maintenance_;

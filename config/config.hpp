@@ -1,7 +1,7 @@
 #pragma once
-// The daemon's configuration: TOML files ([daemon], [store], [http], [[device]], [[circuit]],
-// [[maintenance]], include = [...]) validated into the domain Inventory plus runtime settings.
-// Every key is documented in config/README.md.
+// The daemon's configuration: TOML files ([daemon], [store], [http], [[notify]], [[device]],
+// [[circuit]], [[maintenance]], include = [...]) validated into the domain Inventory plus runtime
+// settings. Every key is documented in config/README.md.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -38,6 +38,19 @@ struct HttpSettings {
   std::string listen = "127.0.0.1:8479";
 };
 
+/// One [[notify]] channel; the runtime turns it into a notify::ChannelConfig.
+struct NotifyChannel {
+  std::string name;                  ///< unique; outbox rows name it
+  std::string kind;                  ///< "alertmanager", "webhook" or "exec"
+  std::string url;                   ///< alertmanager base URL or webhook URL (http://)
+  std::string secret;                ///< webhook HMAC-SHA256 key; "" = unsigned
+  std::vector<std::string> command;  ///< exec: absolute program path, then its arguments
+  Duration timeout{std::chrono::seconds{10}};  ///< per delivery attempt
+  std::string generator_url;         ///< alertmanager: link base, + fault id; "" = default
+  /// Field-wise equality (reload compares channels).
+  bool operator==(const NotifyChannel&) const = default;
+};
+
 /// A loaded, validated configuration.
 struct Config {
   std::string path;                ///< the top-level file
@@ -45,6 +58,7 @@ struct Config {
   DaemonSettings daemon;
   StoreSettings store;
   HttpSettings http;
+  std::vector<NotifyChannel> notify;  ///< [[notify]] channels, in file order
   Inventory inventory;
 };
 

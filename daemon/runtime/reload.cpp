@@ -77,6 +77,7 @@ ConfigDiff diffConfig(const config::Config& before, const config::Config& after)
   if (before.store.path != after.store.path) d.restart_required.push_back("store.path");
   if (before.http.enabled != after.http.enabled) d.restart_required.push_back("http.enabled");
   if (before.http.listen != after.http.listen) d.restart_required.push_back("http.listen");
+  if (before.notify != after.notify) d.restart_required.push_back("notify");
   return d;
 }
 

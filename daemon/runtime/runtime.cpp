@@ -30,6 +30,7 @@
 #include "daemon/engine/rules.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/notify/fault_service.hpp"
+#include "daemon/notify/outbox_sender.hpp"
 #include "daemon/store/sqlite_store.hpp"
 #include "probes/capture/pcap_source.hpp"
 #include "probes/capture/traffic_counter.hpp"
@@ -139,6 +140,8 @@ struct Runtime::Impl {
   bool start();
   bool startEngine();
   void startStore(TimePoint now);
+  void startNotify();
+  void armRefresh();
   void startProbes();
   void startCapture();
   void stopCapture();
@@ -180,6 +183,8 @@ struct Runtime::Impl {
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<notify::FaultService> faults;
   std::unique_ptr<http::Server> http_server;  // [http] endpoint; null when disabled
+  std::unique_ptr<notify::OutboxSender> sender;  // delivers the outbox; null without [[notify]]
+  asio::steady_timer refresh_timer{io};          // repeats firing alerts to Alertmanager
   std::unique_ptr<icmp::IcmpProber> icmp_prober;
   std::unique_ptr<snmp::SnmpPoller> poller;
   std::unique_ptr<snmp::TrapReceiver> traps;
@@ -295,6 +300,7 @@ bool Runtime::Impl::startEngine() {
 void Runtime::Impl::startStore(TimePoint now) {
   const std::string path = storePath(cfg);
   notify::FaultServiceSettings fs;
+  for (const auto& n : cfg.notify) fs.channels.push_back(n.name);
   faults = std::make_unique<notify::FaultService>(
       fs, [path]() -> Result<std::unique_ptr<store::Store>> {
         auto s = store::SqliteStore::open(path);
@@ -315,6 +321,46 @@ void Runtime::Impl::startStore(TimePoint now) {
   else
     log->info("store open: {} ({} faults not closed)", path,
               faults->lifecycle().faults().size());
+  startNotify();
+}
+
+// Every transition was written with one outbox row per channel in the same transaction; the
+// sender delivers them, retrying with backoff, and picks up rows a previous run left due.
+void Runtime::Impl::startNotify() {
+  if (cfg.notify.empty()) return;
+  std::vector<notify::ChannelConfig> channels;
+  bool alertmanager = false;
+  for (const auto& n : cfg.notify) {
+    notify::ChannelConfig c;
+    c.name = n.name;
+    c.kind = notify::parseChannelKind(n.kind).value_or(notify::ChannelKind::Webhook);
+    c.url = n.url;
+    c.secret = n.secret;
+    c.argv = n.command;
+    c.timeout = n.timeout;
+    if (!n.generator_url.empty()) c.alertmanager.generator_url_base = n.generator_url;
+    alertmanager = alertmanager || c.kind == notify::ChannelKind::Alertmanager;
+    channels.push_back(std::move(c));
+  }
+  sender = std::make_unique<notify::OutboxSender>(
+      io, [this]() -> store::Store* { return faults ? faults->store() : nullptr; },
+      std::move(channels), clock);
+  faults->onCommitted([this] {
+    if (sender) sender->kick();
+  });
+  sender->start();
+  log->info("notifications: {} channel(s)", cfg.notify.size());
+  if (alertmanager) armRefresh();
+}
+
+// Alertmanager resolves an alert whose endsAt passes, so firing ones are sent again well before.
+void Runtime::Impl::armRefresh() {
+  refresh_timer.expires_after(std::chrono::minutes{5});
+  refresh_timer.async_wait([this](const boost::system::error_code& e) {
+    if (e || !sender) return;
+    sender->refreshAlertmanager(faults->activeEvents());
+    armRefresh();
+  });
 }
 
 std::shared_ptr<const snmp::VendorProfile> Runtime::Impl::profile(const std::string& name) {
@@ -770,6 +816,8 @@ void Runtime::Impl::beginStop(const char* why) {
   if (traps) traps->stop();
   if (capture) capture->stop = true;  // the capture thread leaves at its next read
   if (http_server) http_server->stop();
+  refresh_timer.cancel();
+  if (sender) sender->stop();  // rows not yet sent stay due in the store for the next start
   // Anything still pending after 4 s is abandoned so that the stop stays within 5 s.
   stop_guard.expires_after(std::chrono::seconds{4});
   stop_guard.async_wait([this](const boost::system::error_code& e) {
@@ -816,6 +864,7 @@ int Runtime::run() {
   impl_->poller.reset();
   impl_->icmp_prober.reset();
   impl_->log->debug("stop: probes closed");
+  impl_->sender.reset();
   impl_->faults.reset();
   impl_->log->debug("stop: store closed");
   return 0;

@@ -251,6 +251,32 @@ TEST(ConfigLoader, SecretsInAWorldReadableFileAreWarnedWithFileAndMode) {
       << r.warnings[0].what;
 }
 
+TEST(ConfigLoader, NotifyChannelsAreReadInOrderAndAWebhookSecretCountsAsASecret) {
+  TempDir dir;
+  const auto f = dir.write("notify.toml",
+                           "[[notify]]\nname = \"am\"\nkind = \"alertmanager\"\n"
+                           "url = \"http://[::1]:9093\"\n\n"
+                           "[[notify]]\nname = \"wh\"\nkind = \"webhook\"\n"
+                           "url = \"http://hooks.example.com:8080/in\"\nsecret = \"k\"\n"
+                           "timeout = \"2s\"\n\n"
+                           "[[notify]]\nname = \"ex\"\nkind = \"exec\"\n"
+                           "command = [\"/bin/true\", \"{circuit}\"]\n",
+                           0644);
+  const auto r = circuitd::config::load(f.string());
+  ASSERT_TRUE(r.config.has_value()) << allErrors(r);
+  const auto& n = r.config->notify;
+  ASSERT_EQ(n.size(), 3u);
+  EXPECT_EQ(n[0].name, "am");
+  EXPECT_EQ(n[0].kind, "alertmanager");
+  EXPECT_EQ(n[0].url, "http://[::1]:9093");
+  EXPECT_EQ(n[0].timeout, std::chrono::seconds{10});
+  EXPECT_EQ(n[1].secret, "k");
+  EXPECT_EQ(n[1].timeout, std::chrono::seconds{2});
+  EXPECT_EQ(n[2].command, (std::vector<std::string>{"/bin/true", "{circuit}"}));
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].what.find("notify[1].secret"), std::string::npos) << r.warnings[0].what;
+}
+
 TEST(ConfigLoader, SecretsInAGroupReadableFileAreWarnedToo) {
   TempDir dir;
   const auto f =

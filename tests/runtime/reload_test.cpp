@@ -95,6 +95,19 @@ TEST(ReloadDiffTest, SettingsThatNeedARestartAreNamedByKeyPath) {
   EXPECT_TRUE(diff.empty());  // nothing that reload applies live
 }
 
+TEST(ReloadDiffTest, ChangedNotificationChannelsNeedARestart) {
+  auto after = base();
+  config::NotifyChannel c;
+  c.name = "hook";
+  c.kind = "exec";
+  c.command = {"/bin/true"};
+  after.notify.push_back(c);
+  auto diff = diffConfig(base(), after);
+  EXPECT_EQ(diff.restart_required, (Keys{"notify"}));
+  auto same = after;
+  EXPECT_TRUE(diffConfig(after, same).restart_required.empty());
+}
+
 TEST(StatusLineTest, CountsEveryStateOnce) {
   std::map<std::string, CircuitState> m{{"a", CircuitState::Up},
                                         {"b", CircuitState::Down},
