@@ -2,6 +2,8 @@
 // the key path, and unknown keys are errors so that a typo never silently weakens a test.
 #include "daemon/engine/scenario.hpp"
 
+#include "daemon/core/trap_kind.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -147,19 +149,6 @@ std::optional<IfStatus> parseIfStatus(const std::string& s) {
   if (s == "not_present") return IfStatus::NotPresent;
   if (s == "lower_layer_down") return IfStatus::LowerLayerDown;
   if (s == "unknown") return IfStatus::Unknown;
-  return std::nullopt;
-}
-
-std::optional<TrapKind> parseTrapKind(const std::string& s) {
-  static const std::pair<const char*, TrapKind> kKinds[] = {
-      {"link_down", TrapKind::LinkDown},       {"link_up", TrapKind::LinkUp},
-      {"cold_start", TrapKind::ColdStart},     {"warm_start", TrapKind::WarmStart},
-      {"dying_gasp", TrapKind::DyingGasp},     {"power_loss", TrapKind::PowerLoss},
-      {"optical_alarm", TrapKind::OpticalAlarm}, {"optical_clear", TrapKind::OpticalClear},
-      {"cfm_loc", TrapKind::CfmLoc},           {"cfm_loc_clear", TrapKind::CfmLocClear},
-      {"other", TrapKind::Other}};
-  for (const auto& [n, k] : kKinds)
-    if (s == n) return k;
   return std::nullopt;
 }
 

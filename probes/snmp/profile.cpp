@@ -1,5 +1,7 @@
 #include "probes/snmp/profile.hpp"
 
+#include "daemon/core/trap_kind.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -38,36 +40,6 @@ std::optional<MetricIndex> parseIndex(std::string_view s) {
 double uwToDbm(double uw) { return uw > 0 ? 10.0 * std::log10(uw / 1000.0) : kNoLightDbm; }
 
 }  // namespace
-
-std::optional<TrapKind> parseTrapKind(std::string_view s) {
-  static const std::pair<std::string_view, TrapKind> kKinds[] = {
-      {"link_down", TrapKind::LinkDown},         {"link_up", TrapKind::LinkUp},
-      {"cold_start", TrapKind::ColdStart},       {"warm_start", TrapKind::WarmStart},
-      {"dying_gasp", TrapKind::DyingGasp},       {"power_loss", TrapKind::PowerLoss},
-      {"optical_alarm", TrapKind::OpticalAlarm}, {"optical_clear", TrapKind::OpticalClear},
-      {"cfm_loc", TrapKind::CfmLoc},             {"cfm_loc_clear", TrapKind::CfmLocClear},
-      {"other", TrapKind::Other}};
-  for (const auto& [n, k] : kKinds)
-    if (n == s) return k;
-  return std::nullopt;
-}
-
-std::string trapKindName(TrapKind k) {
-  switch (k) {
-    case TrapKind::LinkDown: return "link_down";
-    case TrapKind::LinkUp: return "link_up";
-    case TrapKind::ColdStart: return "cold_start";
-    case TrapKind::WarmStart: return "warm_start";
-    case TrapKind::DyingGasp: return "dying_gasp";
-    case TrapKind::PowerLoss: return "power_loss";
-    case TrapKind::OpticalAlarm: return "optical_alarm";
-    case TrapKind::OpticalClear: return "optical_clear";
-    case TrapKind::CfmLoc: return "cfm_loc";
-    case TrapKind::CfmLocClear: return "cfm_loc_clear";
-    case TrapKind::Other: return "other";
-  }
-  return "other";
-}
 
 Result<VendorProfile> parseProfile(std::string_view text, const std::string& source) {
   toml::table tbl;

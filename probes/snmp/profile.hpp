@@ -78,9 +78,4 @@ std::optional<double> convertMetric(const ProfileMetric& m, const VarValue& v,
                                     std::optional<std::int64_t> sensor_scale = std::nullopt,
                                     std::optional<std::int64_t> sensor_precision = std::nullopt);
 
-/// Parses "link_down", "dying_gasp", ... into a TrapKind.
-std::optional<TrapKind> parseTrapKind(std::string_view s);
-/// Inverse of parseTrapKind.
-std::string trapKindName(TrapKind k);
-
 }  // namespace circuitd::snmp
