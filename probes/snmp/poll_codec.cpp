@@ -20,12 +20,6 @@ std::string textOf(const VarValue& v) {
   return s;
 }
 
-std::optional<IfStatus> statusOf(const VarValue& v) {
-  auto i = v.asInt();
-  if (!i || *i < 1 || *i > 7) return std::nullopt;
-  return static_cast<IfStatus>(*i);
-}
-
 std::optional<std::int32_t> singleIndex(const Oid& index) {
   if (index.size() != 1 || index[0] == 0 || index[0] > 0x7fffffffu) return std::nullopt;
   return static_cast<std::int32_t>(index[0]);
@@ -178,74 +172,144 @@ std::vector<PduPlan> buildPollPlan(const std::vector<ResolvedInterface>& ifs,
   return pdus;
 }
 
-PollDecode startDecode(std::size_t n_ifaces, std::size_t n_metrics) {
-  PollDecode d;
+void resetDecode(PollDecode& d, std::size_t n_ifaces, std::size_t n_metrics) {
+  d.sys_uptime.reset();
+  d.hc_missing = false;
+  d.problems.clear();
   d.ifaces.resize(n_ifaces);
   for (auto& r : d.ifaces) {
-    r.metric_values.resize(n_metrics);
-    r.sensor_scale.resize(n_metrics);
-    r.sensor_precision.resize(n_metrics);
+    // Field by field, so that the vectors keep their capacity from round to round.
+    r.sys_uptime.reset();
+    r.admin.reset();
+    r.oper.reset();
+    r.hc_in.reset();
+    r.hc_out.reset();
+    r.in32.reset();
+    r.out32.reset();
+    r.high_speed.reset();
+    r.last_change.reset();
+    r.in_errors.reset();
+    r.out_errors.reset();
+    r.in_discards.reset();
+    r.discontinuity_time.reset();
+    r.name_seen.reset();
+    r.name_absent = false;
+    r.metric_values.assign(n_metrics, VarValue{});
+    r.sensor_scale.assign(n_metrics, std::nullopt);
+    r.sensor_precision.assign(n_metrics, std::nullopt);
   }
+}
+
+PollDecode startDecode(std::size_t n_ifaces, std::size_t n_metrics) {
+  PollDecode d;
+  resetDecode(d, n_ifaces, n_metrics);
   return d;
 }
 
-void decodePdu(const PduPlan& plan, const std::vector<VarBind>& reply, PollDecode& out) {
-  if (reply.size() != plan.oids.size()) {
-    out.problems.push_back("reply has " + std::to_string(reply.size()) + " varbinds, asked " +
-                           std::to_string(plan.oids.size()));
+namespace {
+
+std::optional<IfStatus> statusOf(const ValueView& v) {
+  auto i = v.asInt();
+  if (!i || *i < 1 || *i > 7) return std::nullopt;
+  return static_cast<IfStatus>(*i);
+}
+
+std::string_view trimmedText(const ValueView& v) {
+  auto s = v.text();
+  // Some agents NUL-terminate DisplayStrings.
+  while (!s.empty() && s.back() == '\0') s.remove_suffix(1);
+  return s;
+}
+
+/// Stores one varbind value of slot `s`; `uptime` is the sysUpTime of the same PDU.
+void applyValue(const Slot& s, const ValueView& v, std::optional<std::uint32_t>& uptime, PollDecode& out) {
+  if (s.field == Field::SysUpTime) {
+    if (v.type == VarValue::Type::TimeTicks) uptime = static_cast<std::uint32_t>(v.integer);
+    if (!out.sys_uptime) out.sys_uptime = uptime;
+    return;
   }
+  if (s.iface >= out.ifaces.size()) return;
+  auto& r = out.ifaces[s.iface];
+  r.sys_uptime = uptime;
+  switch (s.field) {
+    case Field::Oper: r.oper = statusOf(v); if (v.type == VarValue::Type::NoSuchInstance) r.name_absent = true; break;
+    case Field::Admin: r.admin = statusOf(v); break;
+    case Field::HcIn:
+      if (v.type == VarValue::Type::Counter64) r.hc_in = v.counter64;
+      else if (v.isException()) out.hc_missing = true;
+      break;
+    case Field::HcOut:
+      if (v.type == VarValue::Type::Counter64) r.hc_out = v.counter64;
+      break;
+    case Field::In32: if (v.type == VarValue::Type::Counter32) r.in32 = v.asU32(); break;
+    case Field::Out32: if (v.type == VarValue::Type::Counter32) r.out32 = v.asU32(); break;
+    case Field::HighSpeed: r.high_speed = v.asU32(); break;
+    case Field::LastChange: r.last_change = v.asU32(); break;
+    case Field::InErrors: r.in_errors = v.asU32(); break;
+    case Field::OutErrors: r.out_errors = v.asU32(); break;
+    case Field::InDiscards: r.in_discards = v.asU32(); break;
+    case Field::DiscontinuityTime: r.discontinuity_time = v.asU32(); break;
+    case Field::NameCheck:
+      if (v.type == VarValue::Type::OctetString) r.name_seen.emplace(trimmedText(v));
+      else if (v.type == VarValue::Type::NoSuchInstance) r.name_absent = true;
+      break;
+    case Field::Metric:
+      if (s.metric < r.metric_values.size()) r.metric_values[s.metric] = v.toVarValue();
+      break;
+    case Field::SensorScale:
+      if (s.metric < r.sensor_scale.size()) r.sensor_scale[s.metric] = v.asInt();
+      break;
+    case Field::SensorPrecision:
+      if (s.metric < r.sensor_precision.size()) r.sensor_precision[s.metric] = v.asInt();
+      break;
+    case Field::SysUpTime: break;
+  }
+}
+
+void countMismatch(std::size_t got, std::size_t asked, PollDecode& out) {
+  if (got != asked)
+    out.problems.push_back("reply has " + std::to_string(got) + " varbinds, asked " + std::to_string(asked));
+}
+
+}  // namespace
+
+void decodePdu(const PduPlan& plan, const std::vector<VarBind>& reply, PollDecode& out) {
+  countMismatch(reply.size(), plan.oids.size(), out);
   std::optional<std::uint32_t> uptime;
   const std::size_t n = std::min(reply.size(), plan.oids.size());
   for (std::size_t i = 0; i < n; ++i) {
     const auto& vb = reply[i];
-    const auto& s = plan.slots[i];
     if (vb.oid != plan.oids[i]) {
       out.problems.push_back("varbind " + std::to_string(i + 1) + ": agent answered " +
                              formatOid(vb.oid) + " for " + formatOid(plan.oids[i]));
       continue;
     }
     const auto& v = vb.value;
-    if (s.field == Field::SysUpTime) {
-      if (v.type == VarValue::Type::TimeTicks) uptime = static_cast<std::uint32_t>(v.integer);
-      if (!out.sys_uptime) out.sys_uptime = uptime;
+    ValueView view;
+    view.type = v.type;
+    view.integer = v.integer;
+    view.counter64 = v.counter64;
+    view.data = reinterpret_cast<const std::uint8_t*>(v.text.data());
+    view.size = v.text.size();
+    view.source = &v;
+    applyValue(plan.slots[i], view, uptime, out);
+  }
+}
+
+void decodeResponse(const PduPlan& plan, const ResponseView& reply, PollDecode& out) {
+  countMismatch(reply.varbind_count, plan.oids.size(), out);
+  std::optional<std::uint32_t> uptime;
+  VarbindReader rd(reply);
+  const std::uint8_t* oid = nullptr;
+  std::size_t oid_size = 0;
+  ValueView v;
+  for (std::size_t i = 0; i < plan.oids.size() && rd.next(oid, oid_size, v); ++i) {
+    if (!oidEquals(oid, oid_size, plan.oids[i])) {
+      out.problems.push_back("varbind " + std::to_string(i + 1) + ": agent answered " +
+                             formatOid(decodeOid(oid, oid_size)) + " for " + formatOid(plan.oids[i]));
       continue;
     }
-    if (s.iface >= out.ifaces.size()) continue;
-    auto& r = out.ifaces[s.iface];
-    r.sys_uptime = uptime;
-    switch (s.field) {
-      case Field::Oper: r.oper = statusOf(v); if (v.type == VarValue::Type::NoSuchInstance) r.name_absent = true; break;
-      case Field::Admin: r.admin = statusOf(v); break;
-      case Field::HcIn:
-        if (v.type == VarValue::Type::Counter64) r.hc_in = v.counter64;
-        else if (v.isException()) out.hc_missing = true;
-        break;
-      case Field::HcOut:
-        if (v.type == VarValue::Type::Counter64) r.hc_out = v.counter64;
-        break;
-      case Field::In32: if (v.type == VarValue::Type::Counter32) r.in32 = v.asU32(); break;
-      case Field::Out32: if (v.type == VarValue::Type::Counter32) r.out32 = v.asU32(); break;
-      case Field::HighSpeed: r.high_speed = v.asU32(); break;
-      case Field::LastChange: r.last_change = v.asU32(); break;
-      case Field::InErrors: r.in_errors = v.asU32(); break;
-      case Field::OutErrors: r.out_errors = v.asU32(); break;
-      case Field::InDiscards: r.in_discards = v.asU32(); break;
-      case Field::DiscontinuityTime: r.discontinuity_time = v.asU32(); break;
-      case Field::NameCheck:
-        if (v.type == VarValue::Type::OctetString) r.name_seen = textOf(v);
-        else if (v.type == VarValue::Type::NoSuchInstance) r.name_absent = true;
-        break;
-      case Field::Metric:
-        if (s.metric < r.metric_values.size()) r.metric_values[s.metric] = v;
-        break;
-      case Field::SensorScale:
-        if (s.metric < r.sensor_scale.size()) r.sensor_scale[s.metric] = v.asInt();
-        break;
-      case Field::SensorPrecision:
-        if (s.metric < r.sensor_precision.size()) r.sensor_precision[s.metric] = v.asInt();
-        break;
-      case Field::SysUpTime: break;
-    }
+    applyValue(plan.slots[i], v, uptime, out);
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "daemon/core/inventory.hpp"
 #include "daemon/core/observation.hpp"
+#include "probes/snmp/ber.hpp"
 #include "probes/snmp/counters.hpp"
 #include "probes/snmp/oid.hpp"
 #include "probes/snmp/profile.hpp"
@@ -108,9 +109,15 @@ struct PollDecode {
 
 /// Prepares a PollDecode for n interfaces and m profile metrics.
 PollDecode startDecode(std::size_t n_ifaces, std::size_t n_metrics);
+/// Same, reusing the buffers of an earlier round.
+void resetDecode(PollDecode& d, std::size_t n_ifaces, std::size_t n_metrics);
 /// Decodes one PDU's reply into `out`. The reply must hold the plan's OIDs in order; a
 /// mismatching OID or count is recorded in `problems`, never trusted.
 void decodePdu(const PduPlan& plan, const std::vector<VarBind>& reply, PollDecode& out);
+/// The same for a v2c Response read in place (parseResponse accepted it); each varbind's OID
+/// is compared with the plan's without decoding it. Does not allocate unless a value is a
+/// string (the name check) or something is wrong.
+void decodeResponse(const PduPlan& plan, const ResponseView& reply, PollDecode& out);
 
 /// Per-interface result of building a sample.
 struct SampleBuild {

@@ -10,12 +10,14 @@
 
 #include "probes/snmp/net_snmp.hpp"
 #include "probes/snmp/poll_codec.hpp"
+#include "probes/snmp/v2c_transport.hpp"
 
 namespace circuitd::snmp {
 
 namespace asio = boost::asio;
 using detail::AsyncSession;
 using detail::Reply;
+using detail::V2cTransport;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
@@ -33,17 +35,24 @@ std::string joinNames(const std::vector<std::string>& v) {
 
 }  // namespace
 
-struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl> {
+struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTransport::Listener {
   struct Dev;
   using DevPtr = std::shared_ptr<Dev>;
 
-  /// One request with its retry state.
+  /// One request with its retry state. A v2c GET (pdu >= 0) is one object per PDU of the
+  /// device's plan, reused every round; other requests carry their net-snmp calls.
   struct Req {
+    enum class State : std::uint8_t { Idle, Queued, InFlight };
     std::weak_ptr<Dev> dev;
     std::function<void(AsyncSession&, AsyncSession::Handler)> issue;
     std::function<void(Reply&&)> done;
     int attempt = 0;
+    int pdu = -1;                 ///< index into Dev::plan for a v2c GET
+    std::uint64_t round = 0;      ///< Dev::round_no the GET belongs to
+    State state = State::Idle;
+    std::int32_t request_id = 0;  ///< while in flight on the v2c transport
   };
+  using ReqPtr = std::shared_ptr<Req>;
 
   struct Round {
     SteadyClock::time_point started;
@@ -75,6 +84,12 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl> {
     std::optional<CounterSnapshot> uptime;  // device-level sysUpTime history
     std::size_t in_flight = 0;
     Round round;
+    std::uint64_t round_no = 0;
+    // v2c GET hot path (numeric address): pre-encoded request per plan PDU.
+    std::optional<detail::Peer> peer;
+    std::vector<EncodedRequest> requests;
+    std::vector<ReqPtr> get_reqs;
+    std::vector<SampleBuild> builds;  ///< reused by finishPoll
   };
 
   Impl(asio::io_context& io_, const Clock& clock_, Sink sink_, PollerLimits limits_)
@@ -87,7 +102,9 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl> {
   PollerStats stats;
   RoundObserver observer;
   std::map<std::string, DevPtr> devices;
-  std::list<std::shared_ptr<Req>> queue;
+  std::list<ReqPtr> queue;
+  std::list<ReqPtr> spare;  ///< list nodes kept for reuse, so queueing does not allocate
+  std::shared_ptr<V2cTransport> fast;
   std::size_t total_in_flight = 0;
   bool started = false;
   std::mt19937_64 rng;
@@ -100,47 +117,82 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl> {
     r->dev = d;
     r->issue = std::move(issue);
     r->done = std::move(done);
-    queue.push_back(std::move(r));
-    stats.queued_max = std::max<std::uint64_t>(stats.queued_max, queue.size());
+    enqueue(r, false);
     pump();
+  }
+
+  void enqueue(const ReqPtr& r, bool front) {
+    r->state = Req::State::Queued;
+    const auto at = front ? queue.begin() : queue.end();
+    if (spare.empty()) {
+      queue.insert(at, r);
+    } else {
+      queue.splice(at, spare, spare.begin());
+      *std::prev(at) = r;
+    }
+    stats.queued_max = std::max<std::uint64_t>(stats.queued_max, queue.size());
+  }
+
+  std::list<ReqPtr>::iterator dequeue(std::list<ReqPtr>::iterator it) {
+    auto next = std::next(it);
+    it->reset();
+    spare.splice(spare.begin(), queue, it);
+    return next;
   }
 
   void pump() {
     for (auto it = queue.begin(); it != queue.end() && total_in_flight < limits.max_in_flight_total;) {
-      auto d = (*it)->dev.lock();
-      if (!d || d->removed) {
-        it = queue.erase(it);
+      auto& r = *it;
+      auto d = r->dev.lock();
+      // A GET left queued by a round that already ended (failed) is not sent.
+      if (!d || d->removed || (r->pdu >= 0 && (!d->running || r->round != d->round_no))) {
+        r->state = Req::State::Idle;
+        it = dequeue(it);
         continue;
       }
       if (d->in_flight >= limits.max_in_flight_per_device) {
         ++it;
         continue;
       }
-      auto r = *it;
-      it = queue.erase(it);
-      startRequest(d, r);
+      auto req = r;
+      it = dequeue(it);
+      startRequest(d, req);
     }
+    if (fast) fast->flush();
   }
 
-  void startRequest(const DevPtr& d, const std::shared_ptr<Req>& r) {
+  Duration attemptTimeout(const DevPtr& d, const Req& r) const {
+    // Backoff: each retry waits twice as long as the attempt before it, up to a ceiling.
+    auto timeout = d->t.timeout * (1LL << std::min(r.attempt, 16));
+    return std::min<Duration>(timeout, limits.max_attempt_timeout);
+  }
+
+  void startRequest(const DevPtr& d, const ReqPtr& r) {
     ++d->in_flight;
     ++total_in_flight;
     ++stats.requests;
-    // Backoff: each retry waits twice as long as the attempt before it, up to a ceiling.
-    auto timeout = d->t.timeout * (1LL << std::min(r->attempt, 16));
-    timeout = std::min<Duration>(timeout, limits.max_attempt_timeout);
+    stats.max_in_flight = std::max<std::uint64_t>(stats.max_in_flight, total_in_flight);
+    r->state = Req::State::InFlight;
+    const auto timeout = attemptTimeout(d, *r);
+    if (r->pdu >= 0) {
+      auto& req = d->requests[static_cast<std::size_t>(r->pdu)];
+      r->request_id = fast->send(*d->peer, req, d->t.credentials.community, timeout,
+                                 reinterpret_cast<std::uintptr_t>(r.get()));
+      return;
+    }
     d->session->setTimeout(timeout);
     std::weak_ptr<Impl> weak = weak_from_this();
     r->issue(*d->session, [weak, d, r](Reply&& rep) {
       auto self = weak.lock();
       if (!self) return;
+      r->state = Req::State::Idle;
       --d->in_flight;
       --self->total_in_flight;
       if (rep.status == Reply::Status::Timeout) ++self->stats.timeouts;
       if (rep.status == Reply::Status::Timeout && r->attempt < d->t.retries && !d->removed) {
         ++r->attempt;
         ++self->stats.retries;
-        self->queue.push_front(r);
+        self->enqueue(r, true);
         self->pump();
         return;
       }
@@ -158,7 +210,8 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl> {
       return;
     }
     d->running = true;
-    d->round = Round{};
+    ++d->round_no;
+    resetRound(d->round);
     d->round.started = SteadyClock::now();
     if (done) d->round.done.push_back(std::move(done));
     if (!d->session->ready()) {
@@ -173,6 +226,17 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl> {
       return;
     }
     resolveOrPoll(d);
+  }
+
+  /// Clears the round state, keeping the decode buffers of the previous round.
+  static void resetRound(Round& r) {
+    r.rebooted = false;
+    r.repeats = 0;
+    r.error.clear();
+    r.auth_failure = false;
+    r.pending = 0;
+    r.tables = ResolutionTables{};
+    r.done.clear();
   }
 
   void resolveOrPoll(const DevPtr& d) {
@@ -262,10 +326,19 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl> {
       opt.max_varbinds = limits.max_varbinds_per_pdu;
       d->plan = buildPollPlan(d->resolved, d->t.profile.get(), opt);
       d->plan_dirty = false;
+      if (d->peer) encodePlan(d);
     }
     const std::size_t n_metrics = d->t.profile ? d->t.profile->metrics.size() : 0;
-    d->round.decode = startDecode(d->resolved.size(), n_metrics);
+    resetDecode(d->round.decode, d->resolved.size(), n_metrics);
     d->round.pending = d->plan.size();
+    if (d->peer) {
+      for (auto& r : d->get_reqs) {
+        r->attempt = 0;
+        r->round = d->round_no;
+        if (r->state == Req::State::Idle) enqueue(r, false);
+      }
+      return pump();
+    }
     std::weak_ptr<Impl> weak = weak_from_this();
     for (std::size_t i = 0; i < d->plan.size(); ++i) {
       submit(d, [d, i](AsyncSession& s, AsyncSession::Handler h) { s.get(d->plan[i].oids, std::move(h)); },
@@ -287,6 +360,84 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl> {
     }
   }
 
+  /// v2c: each PDU of the plan encoded once, sent as is with a fresh request-id.
+  void encodePlan(const DevPtr& d) {
+    d->requests.clear();
+    d->get_reqs.clear();  // objects still queued from an ended round are dropped by pump()
+    for (std::size_t i = 0; i < d->plan.size(); ++i) {
+      d->requests.push_back(encodeGetRequest(d->t.credentials.community, d->plan[i].oids));
+      auto r = std::make_shared<Req>();
+      r->dev = d;
+      r->pdu = static_cast<int>(i);
+      d->get_reqs.push_back(std::move(r));
+    }
+  }
+
+  // ---- v2c transport outcomes ----
+
+  static bool isCurrentGet(const Dev& d, const Req& r) {
+    const auto i = static_cast<std::size_t>(r.pdu);
+    return !d.removed && d.running && r.round == d.round_no && i < d.get_reqs.size() &&
+           d.get_reqs[i].get() == &r;
+  }
+
+  void onResponse(std::uintptr_t tag, const ResponseView& view) override {
+    auto* r = reinterpret_cast<Req*>(tag);
+    r->state = Req::State::Idle;
+    auto d = r->dev.lock();
+    if (!d) return;
+    --d->in_flight;
+    --total_in_flight;
+    if (isCurrentGet(*d, *r) && d->round.error.empty()) onGetReply(d, static_cast<std::size_t>(r->pdu), view);
+    pump();
+  }
+
+  void onTimeout(std::uintptr_t tag) override {
+    auto* r = reinterpret_cast<Req*>(tag);
+    r->state = Req::State::Idle;
+    auto d = r->dev.lock();
+    if (!d) return;
+    --d->in_flight;
+    --total_in_flight;
+    ++stats.timeouts;
+    const bool current = isCurrentGet(*d, *r);
+    if (current && r->attempt < d->t.retries) {
+      ++r->attempt;
+      ++stats.retries;
+      enqueue(d->get_reqs[static_cast<std::size_t>(r->pdu)], true);  // the owner of *r
+    } else if (current) {
+      Reply rep;
+      rep.status = Reply::Status::Timeout;
+      rep.error = "timeout";
+      failRound(d, rep);
+    }
+    pump();
+  }
+
+  void onGetReply(const DevPtr& d, std::size_t pdu, const ResponseView& view) {
+    if (view.error_status != 0) {
+      Reply rep;
+      rep.status = Reply::Status::Error;
+      rep.error = "agent error-status " + std::to_string(view.error_status) + " at varbind " +
+                  std::to_string(view.error_index);
+      return failRound(d, rep);
+    }
+    stats.varbinds += view.varbind_count;
+    decodeResponse(d->plan[pdu], view, d->round.decode);
+    if (--d->round.pending == 0) finishPoll(d);
+  }
+
+  /// Forgets the device's v2c GETs in flight (the round ended or the device went away).
+  void cancelGets(const DevPtr& d) {
+    for (auto& r : d->get_reqs) {
+      if (r->state != Req::State::InFlight) continue;
+      fast->cancel(r->request_id);
+      r->state = Req::State::Idle;
+      --d->in_flight;
+      total_in_flight -= std::min<std::size_t>(total_in_flight, 1);
+    }
+  }
+
   void finishPoll(const DevPtr& d) {
     const TimePoint now = clock.now();
     auto& dec = d->round.decode;
@@ -302,8 +453,8 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl> {
       d->hc_supported = !dec.hc_missing;
       d->plan_dirty = true;
     }
-    std::vector<SampleBuild> builds;
-    builds.reserve(d->resolved.size());
+    auto& builds = d->builds;
+    builds.clear();
     bool moved = false;
     for (std::size_t i = 0; i < d->resolved.size(); ++i) {
       const auto& ri = d->resolved[i];
@@ -365,6 +516,7 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl> {
 
   void endRound(const DevPtr& d, const DevicePoll& dp) {
     d->running = false;
+    if (d->peer) cancelGets(d);
     ++stats.rounds;
     if (observer)
       observer(d->t.device, std::chrono::duration_cast<std::chrono::microseconds>(
@@ -421,6 +573,15 @@ Result<void> SnmpPoller::addDevice(PollTarget t) {
   auto session = AsyncSession::open(impl_->io, t.address, t.port, t.credentials, t.timeout);
   if (!session) return fail(where + "." + session.error().where, session.error().what);
   auto d = std::make_shared<Impl::Dev>(impl_->io);
+  if (t.credentials.version == SnmpCredentials::Version::V2c) {
+    // GETs to an IP literal take the pre-encoded path; a host name stays with net-snmp,
+    // which resolved it when the session was opened.
+    if (auto peer = detail::numericPeer(t.address, t.port)) {
+      if (!impl_->fast) impl_->fast = std::make_shared<V2cTransport>(impl_->io, *impl_, impl_->stats.dropped);
+      if (auto r = impl_->fast->openFor(*peer); !r) return fail(where + ".address", r.error().str());
+      d->peer = *peer;
+    }
+  }
   d->t = std::move(t);
   d->session = std::move(*session);
   impl_->devices.emplace(d->t.device, d);
@@ -434,6 +595,7 @@ void SnmpPoller::removeDevice(const std::string& device) {
   auto d = it->second;
   d->removed = true;
   d->tick.cancel();
+  if (d->peer) impl_->cancelGets(d);
   d->session->close();
   impl_->total_in_flight -= std::min(impl_->total_in_flight, d->in_flight);
   impl_->devices.erase(it);
@@ -455,6 +617,10 @@ void SnmpPoller::stop() {
   impl_->devices.clear();
   impl_->queue.clear();
   impl_->total_in_flight = 0;
+  if (impl_->fast) {
+    impl_->fast->close();
+    impl_->fast.reset();
+  }
 }
 
 void SnmpPoller::pollNow(const std::string& device, std::function<void(const DevicePoll&)> done) {

@@ -53,6 +53,20 @@ struct PollTarget {
   int retries = 2;
 };
 
+/// v2c datagrams received on the GET socket and dropped, by reason. None is ever fatal to a
+/// round or accepted as an answer; the request they claimed to answer keeps waiting.
+struct ReplyDrops {
+  std::uint64_t malformed = 0;        ///< not BER a Response can be read from, or truncated
+  std::uint64_t wrong_version = 0;    ///< a message other than SNMPv2c
+  std::uint64_t not_response = 0;     ///< a PDU other than Response (e.g. a GetRequest)
+  std::uint64_t unknown_request = 0;  ///< request-id not outstanding (late, duplicate or forged)
+  std::uint64_t wrong_source = 0;     ///< request-id outstanding to another address or port
+  std::uint64_t wrong_community = 0;  ///< community differs from the device's
+  std::uint64_t total() const {
+    return malformed + wrong_version + not_response + unknown_request + wrong_source + wrong_community;
+  }
+};
+
 /// Counters for metrics and the benchmark.
 struct PollerStats {
   std::uint64_t rounds = 0;          ///< completed device rounds
@@ -64,6 +78,8 @@ struct PollerStats {
   std::uint64_t resolutions = 0;     ///< name resolutions run
   std::uint64_t overruns = 0;        ///< rounds skipped because the previous one still ran
   std::uint64_t queued_max = 0;      ///< largest number of requests waiting for a slot
+  std::uint64_t max_in_flight = 0;   ///< most requests outstanding at once, all devices
+  ReplyDrops dropped;                ///< v2c GET replies dropped
 };
 
 /// Reports the duration of each completed device round (first send to last reply).
