@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ constexpr std::size_t kRecvSlot = 1500;    // an ICMP error quotes at most 576 b
 constexpr std::size_t kSeqSpace = 65536;
 constexpr std::uint32_t kSlotBits = 20;    // token = slot | generation << 20
 constexpr std::size_t kControlSize = 64;   // room for one SCM_TIMESTAMPNS
+constexpr Nanos kIdleDrain = 1'000'000'000;  // how often a socket without probes is read
 
 Nanos realNow() {
   timespec ts{};
@@ -187,6 +189,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     std::uint32_t generation = 0;
     std::uint32_t use = 0;  // distinguishes reuses of a sequence number
     bool active = false;
+    Family family = Family::V4;
     Nanos payload_ns = 0;  // written into the request, checked against the reply
     Nanos send_ns = 0;     // just before the sendmmsg call that carried it
     TimePoint wall{};
@@ -212,10 +215,15 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     TimePoint wall;
   };
 
-  // One family's socket and its preallocated batch arrays.
+  // One family's socket and its preallocated batch arrays. The socket is not registered with
+  // the io_context directly (the reactor would wake on every arrival) but with poll_fd_, where
+  // it is armed one-shot only when the prober wants a wake-up for replies.
   struct Channel {
     Family family;
-    std::optional<asio::posix::stream_descriptor> sd;
+    int fd = -1;
+    bool armed = false;          // one-shot readiness armed in poll_fd_
+    std::size_t inflight = 0;    // probes awaiting a reply or timeout on this socket
+    Nanos drained_at = 0;
     bool raw = false;
     std::uint16_t identifier = 0;
     std::size_t pkt_len = 0;
@@ -265,8 +273,12 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
 
   Result<void> start() {
     if (running_) return {};
+    const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) return fail("icmp", "epoll_create1: " + errnoText(errno));
+    poller_.emplace(io_, ep);
     Opened o4 = openSocket(Family::V4, options_.mode, raw_identifier_);
     if (o4.fd < 0) {
+      closePoller();
       return fail("icmp", "cannot open an IPv4 ICMP socket: " + o4.error +
                               "; run as root or grant CAP_NET_RAW (systemd AmbientCapabilities="
                               "CAP_NET_RAW), or allow the group in net.ipv4.ping_group_range");
@@ -280,7 +292,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     }
     info_.v4_open = true;
     info_.v4_raw = v4_.raw;
-    info_.v6_open = v6_.sd.has_value();
+    info_.v6_open = v6_.fd >= 0;
     info_.v6_raw = v6_.raw;
     running_ = true;
     // Targets added before start() begin now.
@@ -288,7 +300,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     for (std::uint32_t slot = 0; slot < targets_.size(); ++slot) {
       Target& t = *targets_[slot];
       if (t.active) {
-        if (!channel(t.family).sd) {
+        if (channel(t.family).fd < 0) {
           deactivate(slot);
           continue;
         }
@@ -296,15 +308,30 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
       }
     }
     armTimer(now);
+    waitPoller();
     return {};
   }
 
   void attach(Channel& ch, const Opened& o) {
     setBuffers(o.fd, options_.receive_buffer_bytes);
-    ch.sd.emplace(io_, o.fd);
+    ch.fd = o.fd;
     ch.raw = o.raw;
     ch.identifier = o.identifier;
-    waitRead(ch);
+    ch.inflight = 0;
+    ch.drained_at = monoNow();
+    // Armed once at first: a packet before the first tick wakes the loop once.
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.u32 = static_cast<std::uint32_t>(ch.family);
+    ch.armed = ::epoll_ctl(poller_->native_handle(), EPOLL_CTL_ADD, ch.fd, &ev) == 0;
+  }
+
+  void closePoller() {
+    if (!poller_) return;
+    boost::system::error_code ec;
+    poller_->cancel(ec);
+    poller_->close(ec);
+    poller_.reset();
   }
 
   void stop() {
@@ -312,20 +339,38 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     timer_.cancel();
     armed_ = false;
     // A later start() schedules the remaining targets afresh; outstanding probes are dropped.
-    scheduler_ = SendScheduler(scheduler_quantum());
+    foldSchedulerStats();
+    scheduler_ = SendScheduler(configuredQuantum());
     scheduler_.reserve(targets_.size());
     deadlines_.clear();
     emissions_.clear();
     for (auto& f : inflight_) f.active = false;
     for (auto& t : targets_) t->probes = 0;
     for (Channel* ch : {&v4_, &v6_}) {
-      if (ch->sd) {
-        boost::system::error_code ec;
-        ch->sd->cancel(ec);
-        ch->sd->close(ec);
-        ch->sd.reset();
-      }
+      if (ch->fd >= 0) ::close(ch->fd);  // also leaves poll_fd_
+      ch->fd = -1;
+      ch->armed = false;
+      ch->inflight = 0;
+      ch->pending = 0;
     }
+    closePoller();
+  }
+
+  // Counters of a scheduler that stop() is about to replace.
+  void foldSchedulerStats() {
+    base_late_ += scheduler_.late();
+    base_skipped_ += scheduler_.skipped();
+    base_max_lateness_ = std::max(base_max_lateness_, scheduler_.maxLateness());
+  }
+
+  ProberStats statsNow() const {
+    ProberStats s = stats_;
+    s.late = base_late_ + scheduler_.late();
+    s.skipped = base_skipped_ + scheduler_.skipped();
+    s.max_lateness_ns = std::max(base_max_lateness_, scheduler_.maxLateness());
+    s.send_quantum_ns = scheduler_.quantum();
+    s.burst_bound = scheduler_.burstBound();
+    return s;
   }
 
   static Nanos toNs(Duration d) {
@@ -352,7 +397,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     } else {
       return fail(address, "not an IPv4 or IPv6 address literal");
     }
-    if (running_ && !channel(fam).sd) {
+    if (running_ && channel(fam).fd < 0) {
       return fail(address, "IPv6 ICMP socket unavailable: " + info_.v6_error);
     }
     if (opts.interval <= Duration::zero()) return fail(address, "interval must be positive");
@@ -419,7 +464,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     if (!deadlines_.empty() && (next < 0 || deadlines_.front().at < next)) next = deadlines_.front().at;
     if (next < 0 || !running_) return;
     // Coalesce: at most one tick per quantum, so that sends go out in small batches.
-    next = std::max(next, last_tick_ + scheduler_quantum());
+    next = std::max(next, last_tick_ + scheduler_.quantum());
     if (armed_ && armed_at_ <= next) return;
     armed_ = true;
     armed_at_ = next;
@@ -430,7 +475,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     });
   }
 
-  Nanos scheduler_quantum() const {
+  Nanos configuredQuantum() const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(options_.send_quantum).count();
   }
 
@@ -439,8 +484,8 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     if (!running_) return;
     const Nanos now = monoNow();
     last_tick_ = now;
+    ++stats_.ticks;
     tick_wall_ = clock_.now();
-    expireDeadlines(now);
     due_.clear();
     scheduler_.popDue(now, [this](std::uint32_t slot, std::uint32_t gen) {
       Target* t = live(slot, gen);
@@ -456,27 +501,66 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     for (std::uint32_t slot : due_) queueProbe(slot, now);
     flush(v4_);
     flush(v6_);
+    if (!due_.empty()) {
+      stats_.largest_tick = std::max(stats_.largest_tick, due_.size());
+      if (observer_) observer_(monoNow(), due_.size());
+    }
+    // Replies are read here, after the sends (loopback answers inside sendmmsg) and before
+    // deadlines expire, so that an answered probe is never reported lost. Their RTTs come from
+    // the kernel's arrival stamps, so reading them a few milliseconds late does not change them.
+    if (options_.reply_reading == ReplyReading::Lazy) {
+      for (Channel* ch : {&v4_, &v6_}) {
+        // A socket without probes in flight holds only foreign packets: read it now and then.
+        if (ch->fd >= 0 && (ch->inflight > 0 || now - ch->drained_at >= kIdleDrain)) drain(*ch);
+      }
+    }
+    expireDeadlines(now);
     emitAll();
+    if (!running_) return;
     armTimer(now);
+    updateReadiness(now);
+  }
+
+  // Arms a one-shot readiness wake-up on each socket with probes in flight, unless a tick comes
+  // within kLazyReadHorizon and will read the replies anyway. Left armed when no longer needed:
+  // disarming costs a system call, an unneeded wake-up costs one wake-up, once.
+  void updateReadiness(Nanos now) {
+    const bool tick_soon = armed_ && armed_at_ - now <= toNs(kLazyReadHorizon);
+    const bool lazy = options_.reply_reading == ReplyReading::Lazy;
+    for (Channel* ch : {&v4_, &v6_}) {
+      if (ch->fd < 0 || ch->armed || ch->inflight == 0 || (lazy && tick_soon)) continue;
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLONESHOT;
+      ev.data.u32 = static_cast<std::uint32_t>(ch->family);
+      ch->armed = ::epoll_ctl(poller_->native_handle(), EPOLL_CTL_MOD, ch->fd, &ev) == 0;
+    }
+  }
+
+  void retire(Inflight& f) {
+    f.active = false;
+    Channel& ch = channel(f.family);
+    if (ch.inflight > 0) --ch.inflight;
   }
 
   void queueProbe(std::uint32_t slot, Nanos now) {
     Target& t = *targets_[slot];
     Channel& ch = channel(t.family);
-    if (!ch.sd) return;
+    if (ch.fd < 0) return;
     if (ch.pending == kBatch) flush(ch);
     const std::uint16_t seq = next_seq_++;
     Inflight& f = inflight_[seq];
     if (f.active) {
       // The sequence space wrapped within a timeout: the old probe is lost by any measure.
-      f.active = false;
-      push(Emission{f.slot, f.generation, Outcome::Timeout, t.family, 0, 0, 0, 0, f.wall});
+      retire(f);
+      push(Emission{f.slot, f.generation, Outcome::Timeout, f.family, 0, 0, 0, 0, f.wall});
       ++stats_.timeouts;
     }
     f.slot = slot;
     f.generation = t.generation;
     f.use = ++use_counter_;
     f.active = true;
+    f.family = t.family;
+    ++ch.inflight;
     f.payload_ns = now;
     f.send_ns = now;
     f.wall = tick_wall_;
@@ -505,7 +589,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
       // call are not part of the network's round trip.
       const Nanos t = monoNow();
       for (std::size_t k = off; k < n; ++k) inflight_[ch.send_seq[k]].send_ns = t;
-      const int r = ::sendmmsg(ch.sd->native_handle(), ch.send_msgs.data() + off,
+      const int r = ::sendmmsg(ch.fd, ch.send_msgs.data() + off,
                                static_cast<unsigned>(n - off), 0);
       ++stats_.send_calls;
       if (r < 0) {
@@ -514,7 +598,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
         const int e = errno;
         Inflight& f = inflight_[ch.send_seq[off]];
         if (f.active) {
-          f.active = false;
+          retire(f);
           push(Emission{f.slot, f.generation, Outcome::SendError, ch.family, 0, 0, e, 0, f.wall});
         }
         ++stats_.send_errors;
@@ -531,7 +615,6 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
       stats_.sent += static_cast<std::uint64_t>(r);
       off += static_cast<std::size_t>(r);
     }
-    if (n > 0 && observer_) observer_(monoNow(), n);
     ch.pending = 0;
   }
 
@@ -542,26 +625,44 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
       deadlines_.pop_back();
       Inflight& f = inflight_[d.seq];
       if (!f.active || f.use != d.use) continue;
-      f.active = false;
+      retire(f);
       ++stats_.timeouts;
-      Target* t = live(f.slot, f.generation);
-      push(Emission{f.slot, f.generation, Outcome::Timeout, t ? t->family : Family::V4, 0, 0, 0,
-                    0, f.wall});
+      push(Emission{f.slot, f.generation, Outcome::Timeout, f.family, 0, 0, 0, 0, f.wall});
     }
   }
 
   // ---- receiving ----
 
-  void waitRead(Channel& ch) {
-    ch.sd->async_wait(asio::posix::descriptor_base::wait_read,
-                      [w = weak_from_this(), fam = ch.family](const boost::system::error_code& ec) {
-                        if (ec) return;
-                        if (auto self = w.lock()) self->onReadable(self->channel(fam));
-                      });
+  // One wait is always pending on poll_fd_; it completes only when a socket armed there
+  // becomes readable (or reports an error).
+  void waitPoller() {
+    poller_->async_wait(asio::posix::descriptor_base::wait_read,
+                        [w = weak_from_this()](const boost::system::error_code& ec) {
+                          if (ec) return;
+                          if (auto self = w.lock()) self->onPollerReady();
+                        });
   }
 
-  void onReadable(Channel& ch) {
-    if (!ch.sd) return;
+  void onPollerReady() {
+    if (!running_ || !poller_) return;
+    ++stats_.read_wakeups;
+    std::array<epoll_event, 2> ev{};
+    // Collecting the events disarms the one-shot registrations that fired.
+    const int n = ::epoll_wait(poller_->native_handle(), ev.data(), static_cast<int>(ev.size()), 0);
+    for (int i = 0; i < n; ++i) {
+      Channel& ch = channel(static_cast<Family>(ev[static_cast<std::size_t>(i)].data.u32));
+      ch.armed = false;
+      if (ch.fd >= 0) drain(ch);
+    }
+    emitAll();
+    if (!running_) return;
+    updateReadiness(monoNow());
+    waitPoller();
+  }
+
+  // Reads every queued packet of a socket (recvmmsg, MSG_DONTWAIT) and matches it.
+  void drain(Channel& ch) {
+    int errors = 0;
     for (;;) {
       for (std::size_t i = 0; i < kBatch; ++i) {
         ch.recv_msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
@@ -569,14 +670,15 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
         ch.recv_msgs[i].msg_hdr.msg_controllen = kControlSize;
         ch.recv_msgs[i].msg_len = 0;
       }
-      const int r = ::recvmmsg(ch.sd->native_handle(), ch.recv_msgs.data(), kBatch, MSG_DONTWAIT,
+      const int r = ::recvmmsg(ch.fd, ch.recv_msgs.data(), kBatch, MSG_DONTWAIT,
                                nullptr);
       ++stats_.recv_calls;
       if (r < 0) {
         if (errno == EINTR) continue;
         // EAGAIN: drained. Datagram sockets report ICMP errors as a pending socket error
-        // (EHOSTUNREACH...) without saying which probe; that probe then times out.
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        // (EHOSTUNREACH...) without saying which probe; that probe then times out. Reading
+        // clears the error; the bound only guards against one that would not clear.
+        if (errno == EAGAIN || errno == EWOULDBLOCK || ++errors > 16) break;
         continue;
       }
       // The kernel stamps arrival (SO_TIMESTAMPNS) on CLOCK_REALTIME; mapping it onto the
@@ -586,11 +688,10 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
       for (int i = 0; i < r; ++i) {
         handlePacket(ch, static_cast<std::size_t>(i), arrival(ch.recv_msgs[static_cast<std::size_t>(i)].msg_hdr, now, offset));
       }
-      // With edge-triggered readiness a short read means the queue is empty.
+      // A short read means the queue is empty.
       if (static_cast<std::size_t>(r) < kBatch) break;
     }
-    emitAll();
-    if (ch.sd) waitRead(ch);
+    ch.drained_at = monoNow();
   }
 
   static Nanos arrival(msghdr& h, Nanos now, Nanos offset) {
@@ -631,13 +732,13 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
         ++stats_.ignored;
         return;
       }
-      f.active = false;
+      retire(f);
       ++stats_.replies;
       push(Emission{f.slot, f.generation, Outcome::Reply, ch.family, 0, 0, 0,
                     static_cast<double>(std::max<Nanos>(now - f.send_ns, 0)) / 1e6, f.wall});
       return;
     }
-    f.active = false;
+    retire(f);
     ++stats_.icmp_errors;
     push(Emission{f.slot, f.generation, Outcome::IcmpError, ch.family, m.type, m.code, 0, 0,
                   f.wall});
@@ -685,6 +786,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
   ProberOptions options_;
   SendScheduler scheduler_;
   asio::steady_timer timer_;
+  std::optional<asio::posix::stream_descriptor> poller_;  // epoll set of the two sockets
   Channel v4_;
   Channel v6_;
   SocketInfo info_;
@@ -695,6 +797,9 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
   Nanos armed_at_ = 0;
   Nanos last_tick_ = 0;
   TimePoint tick_wall_{};
+  std::uint64_t base_late_ = 0;
+  std::uint64_t base_skipped_ = 0;
+  Nanos base_max_lateness_ = 0;
   std::uint16_t raw_identifier_ = 0;
   std::uint16_t next_seq_ = 0;
   std::uint32_t use_counter_ = 0;
@@ -720,7 +825,7 @@ Result<void> IcmpProber::addTarget(const std::string& address, TargetOptions opt
 }
 bool IcmpProber::removeTarget(const std::string& address) { return impl_->removeTarget(address); }
 std::size_t IcmpProber::targetCount() const { return impl_->by_address_.size(); }
-ProberStats IcmpProber::stats() const { return impl_->stats_; }
+ProberStats IcmpProber::stats() const { return impl_->statsNow(); }
 SocketInfo IcmpProber::socketInfo() const { return impl_->info_; }
 void IcmpProber::setSendObserver(SendObserver observer) { impl_->observer_ = std::move(observer); }
 

@@ -26,11 +26,27 @@ enum class SocketMode {
   Raw,       ///< SOCK_RAW only (needs CAP_NET_RAW)
 };
 
+/// When replies are read.
+enum class ReplyReading {
+  /// Read at every send tick while ticks are frequent (the kernel's arrival stamp keeps the RTT
+  /// exact), and wake on readiness only when no tick is due within kLazyReadHorizon.
+  Lazy,
+  /// Wake on readiness for every reply (one more wake-up per probe at high rates).
+  OnReadiness,
+};
+
+/// Longest a reply waits in the socket for the next tick before the prober wakes on readiness
+/// instead: the latency of a sample's delivery (not of its RTT) in ReplyReading::Lazy.
+inline constexpr std::chrono::milliseconds kLazyReadHorizon{10};
+
 /// Prober-wide settings.
 struct ProberOptions {
   SocketMode mode = SocketMode::Auto;
   std::size_t payload_size = 56;                       ///< ICMP payload bytes (>= 16), as ping
-  std::chrono::microseconds send_quantum{1000};        ///< scheduler tick: sends are batched per tick
+  /// Scheduler tick: sends are batched per tick. 0 = automatic: 4 / rate clamped to 1..5 ms
+  /// (1 ms at 4,000 probes/s and above, a few probes per tick below); see SendScheduler.
+  std::chrono::microseconds send_quantum{0};
+  ReplyReading reply_reading = ReplyReading::Lazy;
   int receive_buffer_bytes = 4 << 20;                  ///< SO_RCVBUF(FORCE) for bursts of replies
   std::size_t max_targets_hint = 1024;                 ///< pre-sizes tables (grows if exceeded)
 };
@@ -52,6 +68,14 @@ struct ProberStats {
   std::uint64_t ignored = 0;       ///< foreign, late, duplicate or malformed packets
   std::uint64_t send_calls = 0;    ///< sendmmsg system calls
   std::uint64_t recv_calls = 0;    ///< recvmmsg system calls
+  std::uint64_t ticks = 0;         ///< timer wake-ups (sends, lazy reads, timeouts)
+  std::uint64_t read_wakeups = 0;  ///< wake-ups on socket readiness
+  std::uint64_t late = 0;          ///< probes sent more than one quantum after their due time
+  std::uint64_t skipped = 0;       ///< rounds skipped after a stall longer than the interval
+  std::int64_t max_lateness_ns = 0;
+  std::size_t largest_tick = 0;    ///< most probes sent by one tick
+  std::int64_t send_quantum_ns = 0;  ///< the tick in use now
+  std::size_t burst_bound = 0;     ///< most probes one tick may send now (SendScheduler)
 };
 
 /// How the sockets were opened, for logs and `circuitctl ping`.
@@ -69,7 +93,8 @@ class IcmpProber {
   /// Receives every probe result; the sample reference is valid during the call only. The
   /// callback may add or remove targets and may call stop().
   using Callback = std::function<void(const ReachSample&)>;
-  /// Observes each sendmmsg batch (monotonic ns, probes in the batch), for the benchmark.
+  /// Observes each tick that sends (monotonic ns after its sends, probes it sent), for the
+  /// benchmark and the tests.
   using SendObserver = std::function<void(std::int64_t mono_ns, std::size_t count)>;
 
   /// clock stamps ReachSample::time (send time); RTTs use the monotonic clock.

@@ -5,7 +5,15 @@
 
 namespace circuitd::icmp {
 
-SendScheduler::SendScheduler(Nanos quantum) : quantum_(quantum > 0 ? quantum : 1'000'000) {}
+SendScheduler::SendScheduler(Nanos quantum)
+    : configured_quantum_(std::max<Nanos>(quantum, 0)),
+      quantum_(quantum > 0 ? quantum : autoQuantum(0)) {}
+
+Nanos SendScheduler::autoQuantum(double rate_per_s) {
+  if (rate_per_s <= 0) return kMaxQuantum;
+  const double q = kAutoProbesPerTick / rate_per_s * 1e9;
+  return std::clamp(static_cast<Nanos>(q), kMinQuantum, kMaxQuantum);
+}
 
 double SendScheduler::vanDerCorput(std::uint32_t k) {
   // Reversing the bits of k mirrors it around the binary point: 1 -> 0.5, 2 -> 0.25, 3 -> 0.75.
@@ -23,31 +31,40 @@ void SendScheduler::add(std::uint32_t slot, std::uint32_t generation, Nanos inte
   heap_.push_back(Entry{now + phase, interval, slot, generation});
   std::push_heap(heap_.begin(), heap_.end(), later);
   rate_per_s_ += 1e9 / static_cast<double>(interval);
+  rateChanged();
 }
 
 void SendScheduler::remove(Nanos interval) {
   if (interval <= 0) interval = 1'000'000'000;
   rate_per_s_ = std::max(0.0, rate_per_s_ - 1e9 / static_cast<double>(interval));
   if (heap_.empty()) rate_per_s_ = 0;
+  rateChanged();
+}
+
+void SendScheduler::rateChanged() {
+  quantum_ = configured_quantum_ > 0 ? configured_quantum_ : autoQuantum(rate_per_s_);
+}
+
+std::size_t SendScheduler::burstBound() const {
+  const double share = rate_per_s_ * static_cast<double>(quantum_) / 1e9;
+  return std::max(kMinBurst, static_cast<std::size_t>(std::ceil(kBurstFactor * share - 1e-9)));
 }
 
 void SendScheduler::refill(Nanos now) {
   if (refilled_at_ < 0) refilled_at_ = now;
   const Nanos elapsed = std::max<Nanos>(now - refilled_at_, 0);
   refilled_at_ = now;
-  const double per_ns = rate_per_s_ * kHeadroom / 1e9;
-  // The bucket never holds more than what fell due while this tick was pending (at least one
-  // quantum's share): on time, sends follow the phases; a tick delayed by scheduling sends
-  // what fell due meanwhile, up to kCatchUpWindow's worth; a longer stall's backlog leaves
-  // over the following ticks at kHeadroom times the rate instead of as one burst.
-  const double window = static_cast<double>(std::max(quantum_, std::min(elapsed, kCatchUpWindow)));
-  const double cap = std::max(static_cast<double>(kMinBurst), std::ceil(per_ns * window));
-  tokens_ = std::min(tokens_ + per_ns * static_cast<double>(elapsed), cap);
+  // Tokens accrue at kBurstFactor times the rate and the bucket holds at most one tick's bound:
+  // a tick on time sends what fell due; a late tick sends at most the bound; a stall's backlog
+  // leaves over the following ticks at no more than the bound each.
+  const double per_ns = kBurstFactor * rate_per_s_ / 1e9;
+  tokens_ = std::min(tokens_ + per_ns * static_cast<double>(elapsed),
+                     static_cast<double>(burstBound()));
 }
 
 Nanos SendScheduler::nextSendable(Nanos now) const {
   if (tokens_ >= 1.0 || rate_per_s_ <= 0) return now;
-  const double need = (1.0 - tokens_) / (rate_per_s_ * kHeadroom) * 1e9;
+  const double need = (1.0 - tokens_) / (kBurstFactor * rate_per_s_) * 1e9;
   return now + static_cast<Nanos>(std::ceil(need));
 }
 

@@ -125,7 +125,8 @@ TEST_F(IcmpProberTest, RejectsBadAddressesAndDuplicates) {
 }
 
 TEST_F(IcmpProberTest, SendsAreSpreadAcrossTheIntervalNotBurst) {
-  IcmpProber prober(io_, clock_, [&](const ReachSample& s) { samples_[s.target].push_back(s); });
+  IcmpProber prober(io_, clock_, [&](const ReachSample& s) { samples_[s.target].push_back(s); },
+                    {.send_quantum = 1ms});
   std::vector<std::pair<std::int64_t, std::size_t>> batches;
   prober.setSendObserver([&](std::int64_t ns, std::size_t n) { batches.emplace_back(ns, n); });
   ASSERT_TRUE(prober.start());
