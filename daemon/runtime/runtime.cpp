@@ -193,20 +193,14 @@ struct Runtime::Impl {
   bool icmp_ok = false;
   std::string monitor_target;                    // the monitor's own uplink check, if any
   // libpcap's capture loop blocks, so it runs on its own thread and posts its samples to the
-  // loop; the inventory it keys circuits by is handed over under the mutex on reload.
+  // loop; the inventory it keys circuits by is handed over under the mutex on reload. The stop
+  // wakes the capture at once, so the thread is always joined.
   struct CaptureShared {
-    std::atomic<bool> stop{false};
-    std::atomic<bool> finished{false};
+    capture::CaptureStop stop;
     std::mutex mu;
-    Inventory inventory;                                 // guarded by mu
-    std::function<void(std::function<void()>)> post;     // guarded by mu; empty once abandoned
-    // Hands fn to the loop unless the runtime has gone.
-    void send(std::function<void()> fn) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (post) post(std::move(fn));
-    }
+    Inventory inventory;  // guarded by mu
   };
-  std::shared_ptr<CaptureShared> capture;  // shared with the thread, which may outlive a stop
+  std::unique_ptr<CaptureShared> capture;
   std::thread capture_thread;
 
   std::map<std::string, CircuitState> states;  // circuit key -> state, for STATUS= and logs
@@ -424,13 +418,15 @@ void Runtime::Impl::startProbes() {
 void Runtime::Impl::startCapture() {
   const std::string iface = cfg.daemon.capture_interface;
   if (iface.empty()) return;
-  capture = std::make_shared<CaptureShared>();
+  capture = std::make_unique<CaptureShared>();
   capture->inventory = cfg.inventory;
-  capture->post = [this](std::function<void()> fn) { asio::post(io, std::move(fn)); };
   log->info("passive capture on {} ({} s windows)", iface, kCaptureWindowSeconds);
-  capture_thread = std::thread([this, cs = capture, iface] {
+  // The thread is joined before the loop and this object go (stopCapture), so it may post
+  // handlers that use `this`; io_context::post is safe from any thread.
+  capture_thread = std::thread([this, cs = capture.get(), iface] {
+    auto send = [this](std::function<void()> fn) { asio::post(io, std::move(fn)); };
     bool failing = false;
-    while (!cs->stop) {
+    while (!cs->stop.requested()) {
       Inventory inv;
       {
         std::lock_guard<std::mutex> lock(cs->mu);
@@ -438,7 +434,7 @@ void Runtime::Impl::startCapture() {
       }
       auto counter = capture::TrafficCounter::create(inv);
       if (!counter) {
-        cs->send([this, e = counter.error()] {
+        send([this, e = counter.error()] {
           log->error("capture: {}; passive capture stopped", e.str());
         });
         break;
@@ -446,48 +442,38 @@ void Runtime::Impl::startCapture() {
       capture::CaptureOptions opt;
       opt.seconds = kCaptureWindowSeconds;
       opt.stop = &cs->stop;
-      auto r = capture::captureLive(iface, *counter, [this, cs](const CfmSample& s) {
-        cs->send([this, s] { observe(s); });
+      auto r = capture::captureLive(iface, *counter, [this, send](const CfmSample& s) {
+        send([this, s] { observe(s); });
       }, opt);
       auto samples = counter->throughputSamples();
       const auto totals = counter->totals();
-      cs->send([this, iface, samples = std::move(samples), totals] {
+      send([this, iface, samples = std::move(samples), totals] {
         for (const auto& s : samples) observe(s);
         log->debug("capture on {}: {} frames, {} matched to circuits, {} unmatched", iface,
                    totals.frames, totals.matched, totals.unmatched);
       });
       if (!r) {
         // Environment failure (interface gone, no CAP_NET_RAW): log once per change, retry.
-        if (!failing) cs->send([this, e = r.error()] { log->error("capture: {}", e.str()); });
+        if (!failing) send([this, e = r.error()] { log->error("capture: {}", e.str()); });
         failing = true;
-        for (int i = 0; i < 50 && !cs->stop; ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds{100});
+        cs->stop.waitFor(std::chrono::seconds{5});
       } else if (failing) {
         failing = false;
-        cs->send([this, iface] { log->info("capture on {} working again", iface); });
+        send([this, iface] { log->info("capture on {} working again", iface); });
       }
     }
-    cs->finished = true;
   });
 }
 
 void Runtime::Impl::stopCapture() {
   if (!capture) return;
-  capture->stop = true;
-  // libpcap only sees the stop flag between reads; on an idle link a read can block until the
-  // next frame, so the thread gets one second and is then left behind, cut off from the loop.
-  for (int i = 0; i < 100 && !capture->finished; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  if (capture->finished) {
-    capture_thread.join();
-  } else {
-    {
-      std::lock_guard<std::mutex> lock(capture->mu);
-      capture->post = nullptr;
-    }
-    log->warn("stop: capture thread still blocked in libpcap; leaving it behind");
-    capture_thread.detach();
-  }
+  // The request wakes the capture's poll(); the thread finishes its window and returns.
+  const auto t0 = SteadyClock::now();
+  capture->stop.request();
+  capture_thread.join();
+  log->debug("stop: capture thread joined after {} ms",
+             std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t0)
+                 .count());
   capture.reset();
 }
 
@@ -814,7 +800,7 @@ void Runtime::Impl::beginStop(const char* why) {
   if (icmp_prober) icmp_prober->stop();
   if (poller) poller->stop();
   if (traps) traps->stop();
-  if (capture) capture->stop = true;  // the capture thread leaves at its next read
+  if (capture) capture->stop.request();  // wakes the capture thread, joined after the loop
   if (http_server) http_server->stop();
   refresh_timer.cancel();
   if (sender) sender->stop();  // rows not yet sent stay due in the store for the next start
@@ -859,7 +845,6 @@ int Runtime::run() {
   impl_->io.run();
   // Close sockets and the store on this thread, in dependency order.
   impl_->stopCapture();
-  impl_->log->debug("stop: capture thread joined");
   impl_->traps.reset();
   impl_->poller.reset();
   impl_->icmp_prober.reset();

@@ -1,9 +1,17 @@
 #include "probes/capture/pcap_source.hpp"
 
 #include <pcap/pcap.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -31,15 +39,34 @@ Result<void> setFilter(pcap_t* p, const std::string& expr, const std::string& wh
   return {};
 }
 
+// Longest single wait of an idle live capture: idle time still advances CCM continuity and
+// periodic samples at this granularity.
+constexpr int kIdleWaitMs = 200;
+
+// Waits until the capture descriptor is readable, the stop is requested or `limit_ms` passes.
+// Returns the socket error when the capture descriptor reports one (the interface went down or
+// away), else 0.
+int waitLive(int pcap_fd, const CaptureStop* stop, int limit_ms) {
+  pollfd fds[2] = {{pcap_fd, POLLIN, 0}, {stop ? stop->fd() : -1, POLLIN, 0}};
+  const int rc = ::poll(fds, 2, std::max(limit_ms, 0));
+  if (rc < 0) return errno == EINTR ? 0 : errno;
+  if (rc == 0 || !(fds[0].revents & (POLLERR | POLLHUP | POLLNVAL))) return 0;
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(pcap_fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err == 0) err = EIO;
+  return err;
+}
+
 void emit(const std::vector<CfmSample>& samples, const CfmSink& sink) {
   if (sink)
     for (const auto& s : samples) sink(s);
 }
 
 // The one loop both sources share. `live` adds idle handling: with no frames, packet time is
-// taken from the wall clock so that a silent MEP still times out.
+// taken from the wall clock so that a silent MEP still times out. A live handle is
+// non-blocking: with nothing to read the loop waits in poll() on `live_fd` and the stop.
 Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, const CfmSink& sink,
-                  bool live, const CaptureOptions& opt) {
+                  bool live, int live_fd, const CaptureOptions& opt) {
   const auto start = std::chrono::steady_clock::now();
   const auto step_us = static_cast<std::int64_t>(opt.sample_seconds * 1e6);
   std::int64_t next_sample_us = -1;
@@ -52,27 +79,39 @@ Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, 
     for (; now_us >= next_sample_us; next_sample_us += step_us)
       for (const auto& s : counter.takeInterval(next_sample_us)) opt.on_throughput(s);
   };
+  const auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    std::chrono::duration<double>(opt.seconds));
+  int fd_error = 0;  // poll() flagged the descriptor and no read has succeeded since
   for (;;) {
     if (live) {
-      if (opt.stop && opt.stop->load()) return {};
-      if (opt.seconds > 0 && std::chrono::steady_clock::now() - start >=
-                                 std::chrono::duration<double>(opt.seconds))
-        return {};
+      if (opt.stop && opt.stop->requested()) return {};
+      if (opt.seconds > 0 && std::chrono::steady_clock::now() >= deadline) return {};
       if (opt.max_frames && counter.totals().frames >= opt.max_frames) return {};
     }
     pcap_pkthdr* h = nullptr;
     const u_char* data = nullptr;
     const int rc = pcap_next_ex(p, &h, &data);
     if (rc == 1) {
+      fd_error = 0;
       const std::int64_t us = std::int64_t{h->ts.tv_sec} * 1'000'000 + h->ts.tv_usec;
       const std::size_t cap = std::min<std::size_t>(h->caplen, h->len);
       // Interval boundaries before this frame close first, so the frame counts in its own.
       periodic(us);
       emit(counter.onFrame(us, std::span<const std::uint8_t>(data, cap), h->len), sink);
-    } else if (rc == 0) {  // live timeout with no frame
+    } else if (rc == 0) {  // live: nothing to read
       const std::int64_t now = wallMicros();
       periodic(now);
       emit(counter.advance(now), sink);
+      if (live_fd < 0) continue;  // blocking handle: libpcap waited its own timeout
+      if (fd_error)
+        return fail(where, fmt::format("after frame {}: capture socket error: {}",
+                                       counter.totals().frames, std::strerror(fd_error)));
+      int wait_ms = kIdleWaitMs;
+      if (opt.seconds > 0)
+        wait_ms = static_cast<int>(std::min<std::int64_t>(
+            wait_ms, std::chrono::ceil<std::chrono::milliseconds>(
+                         deadline - std::chrono::steady_clock::now()).count()));
+      fd_error = waitLive(live_fd, opt.stop, wait_ms);
     } else if (rc == PCAP_ERROR_BREAK) {  // end of file
       return {};
     } else {
@@ -95,7 +134,7 @@ Result<void> readFile(const std::string& path, TrafficCounter& counter, const Cf
                                       : "unknown"));
   if (options.apply_filter)
     if (auto ok = setFilter(p.get(), counter.bpfFilter(), path); !ok) return ok;
-  auto r = pump(p.get(), path, counter, sink, false, options);
+  auto r = pump(p.get(), path, counter, sink, false, -1, options);
   // The end of the file is the last instant the capture vouches for.
   if (counter.totals().frames) emit(counter.advance(counter.totals().last_us), sink);
   return r;
@@ -115,8 +154,43 @@ Result<void> captureLive(const std::string& interface, TrafficCounter& counter,
   if (pcap_datalink(p.get()) != DLT_EN10MB) return fail(interface, "not an Ethernet interface");
   if (options.apply_filter)
     if (auto ok = setFilter(p.get(), counter.bpfFilter(), interface); !ok) return ok;
+  // Non-blocking reads waited on with poll(): libpcap's own wait ignores the timeout in
+  // immediate mode and would hold the thread until the next frame on an idle link.
+  int fd = pcap_get_selectable_fd(p.get());
+  if (fd >= 0 && pcap_setnonblock(p.get(), 1, err) != 0) fd = -1;
   if (options.on_ready) options.on_ready();
-  return pump(p.get(), interface, counter, sink, true, options);
+  return pump(p.get(), interface, counter, sink, true, fd, options);
+}
+
+CaptureStop::CaptureStop() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+CaptureStop::~CaptureStop() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void CaptureStop::request() {
+  requested_ = true;
+  if (fd_ >= 0) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(fd_, &one, sizeof one);  // never read: stays readable
+  }
+}
+
+bool CaptureStop::waitFor(std::chrono::milliseconds limit) const {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (!requested()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    if (fd_ < 0) {
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+          left, std::chrono::milliseconds{kIdleWaitMs}));
+      continue;
+    }
+    pollfd f{fd_, POLLIN, 0};
+    ::poll(&f, 1, static_cast<int>(left.count()));
+  }
+  return true;
 }
 
 Result<void> checkFilter(const std::string& expression) {

@@ -2,6 +2,7 @@
 // libpcap adapter: a live interface (mirror / SPAN port) or a capture file feed the same
 // TrafficCounter through the same loop. The BPF filter comes from the circuit config.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -14,12 +15,36 @@ namespace circuitd::capture {
 /// Called for each CFM continuity change.
 using CfmSink = std::function<void(const CfmSample&)>;
 
+/// A stop request a live capture waits on next to libpcap's descriptor: request() from any
+/// thread wakes a capture at once, also on an idle link where a read would wait for the next
+/// frame. A latch (an eventfd that stays readable): once requested it stays requested.
+class CaptureStop {
+ public:
+  CaptureStop();
+  ~CaptureStop();
+  CaptureStop(const CaptureStop&) = delete;
+  CaptureStop& operator=(const CaptureStop&) = delete;
+
+  /// Requests the stop and wakes every waiter; any thread, any number of times.
+  void request();
+  /// True once request() was called.
+  bool requested() const { return requested_.load(); }
+  /// Waits up to `limit` for a request; true when requested.
+  bool waitFor(std::chrono::milliseconds limit) const;
+  /// Readable once requested; -1 when no eventfd could be made (waits then poll every 200 ms).
+  int fd() const { return fd_; }
+
+ private:
+  std::atomic<bool> requested_{false};
+  int fd_ = -1;
+};
+
 /// How to capture.
 struct CaptureOptions {
   bool apply_filter = true;   ///< compile and set counter.bpfFilter()
   int snaplen = 256;          ///< live: octets kept per frame (headers are all we need)
   double seconds = 0;         ///< live: stop after this long (0 = until `stop` is set)
-  const std::atomic<bool>* stop = nullptr;  ///< live: set to end the capture
+  const CaptureStop* stop = nullptr;  ///< live: requested to end the capture (wakes it at once)
   std::uint64_t max_frames = 0;  ///< live: stop after this many frames (0 = no limit)
   std::function<void()> on_ready;  ///< live: called once the handle is capturing
   /// Every `sample_seconds` of packet time (wall time when idle), per-circuit rates of the
@@ -34,7 +59,9 @@ struct CaptureOptions {
 Result<void> readFile(const std::string& path, TrafficCounter& counter, const CfmSink& sink = {},
                       const CaptureOptions& options = {});
 
-/// Captures live on `interface` until options.seconds pass or options.stop is set.
+/// Captures live on `interface` until options.seconds pass or options.stop is requested. The
+/// handle is non-blocking and waited on with poll() together with the stop's eventfd, so a
+/// stop request ends the capture within one poll wake-up even when no frame arrives.
 Result<void> captureLive(const std::string& interface, TrafficCounter& counter,
                          const CfmSink& sink = {}, const CaptureOptions& options = {});
 

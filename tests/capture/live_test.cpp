@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <future>
 #include <thread>
 
@@ -38,6 +40,42 @@ bool enterNs(const std::string& ns) {
   const bool ok = ::setns(fd, CLONE_NEWNET) == 0;
   ::close(fd);
   return ok;
+}
+
+const std::string kTrafficFile =
+    std::string(CIRCUITD_SOURCE_DIR) + "/tests/data/capture/traffic.pcap";
+
+// Sends the whole frames of a capture file with a packet socket out of `dev` in namespace `ns`
+// (once, or over and over until `until` is set); "" or what went wrong.
+std::string replay(const std::string& ns, const std::string& dev, const std::string& file,
+                   const std::atomic<bool>* until, std::uint64_t& sent) {
+  if (!enterNs(ns)) return "setns " + ns;
+  const int fd = ::socket(AF_PACKET, SOCK_RAW, 0);
+  if (fd < 0) return "AF_PACKET socket";
+  sockaddr_ll to{};
+  to.sll_family = AF_PACKET;
+  to.sll_ifindex = static_cast<int>(::if_nametoindex(dev.c_str()));
+  to.sll_halen = 6;
+  std::string error;
+  do {
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t* p = pcap_open_offline(file.c_str(), err);
+    if (!p) {
+      error = err;
+      break;
+    }
+    pcap_pkthdr* h;
+    const u_char* data;
+    while (pcap_next_ex(p, &h, &data) == 1) {
+      if (h->caplen < h->len) continue;
+      if (::sendto(fd, data, h->caplen, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) ==
+          static_cast<ssize_t>(h->caplen))
+        ++sent;
+    }
+    pcap_close(p);
+  } while (until && !until->load());
+  ::close(fd);
+  return error;
 }
 
 class LiveCapture : public ::testing::Test {
@@ -68,6 +106,46 @@ class LiveCapture : public ::testing::Test {
       sh("ip netns del " + ns_rx_);
     }
   }
+  // Starts an open-ended capture on the receiving end, waits `running` (idle time or traffic),
+  // requests the stop and returns how long captureLive took to return after it.
+  std::chrono::milliseconds stopLatency(std::chrono::milliseconds running,
+                                        std::uint64_t* frames = nullptr) {
+    auto counter = cap::TrafficCounter::create(gen::inventory());
+    EXPECT_TRUE(counter);
+    if (!counter) return std::chrono::milliseconds::max();
+    cap::CaptureStop stop;
+    std::promise<void> ready, done;
+    auto ready_f = ready.get_future();
+    auto done_f = done.get_future();
+    circuitd::Result<void> result;
+    std::thread rx([&] {
+      if (!enterNs(ns_rx_)) {
+        result = circuitd::fail("setns", ns_rx_);
+      } else {
+        cap::CaptureOptions opt;
+        opt.stop = &stop;
+        opt.seconds = 30;  // failsafe only, far beyond any bound asserted here
+        opt.sample_seconds = 0.1;
+        opt.on_throughput = [](const circuitd::ThroughputSample&) {};
+        opt.on_ready = [&] { ready.set_value(); };
+        result = cap::captureLive(dev_rx_, *counter, {}, opt);
+        if (!result) ready.set_value();
+      }
+      done.set_value();
+    });
+    EXPECT_EQ(ready_f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    std::this_thread::sleep_for(running);
+    const auto t0 = std::chrono::steady_clock::now();
+    stop.request();
+    done_f.wait();
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - t0);
+    rx.join();
+    EXPECT_TRUE(result) << result.error().str();
+    if (frames) *frames = counter->totals().frames;
+    return took;
+  }
+
   std::string ns_tx_, ns_rx_, dev_tx_, dev_rx_;
   bool made_ = false;
 };
@@ -75,7 +153,7 @@ class LiveCapture : public ::testing::Test {
 }  // namespace
 
 TEST_F(LiveCapture, CountsPerCircuitOnAVethLikeFromTheFile) {
-  const std::string file = std::string(CIRCUITD_SOURCE_DIR) + "/tests/data/capture/traffic.pcap";
+  const std::string& file = kTrafficFile;
   const auto truth = gen::trafficCapture();
   // Frames the file holds whole (truncation is a property of the file, not of the wire) and the
   // number of them the circuit filter lets through: circuits, VLAN 999 and the malformed ones.
@@ -103,38 +181,7 @@ TEST_F(LiveCapture, CountsPerCircuitOnAVethLikeFromTheFile) {
 
   std::uint64_t sent = 0;
   std::string tx_error;
-  std::thread tx([&] {
-    if (!enterNs(ns_tx_)) {
-      tx_error = "setns";
-      return;
-    }
-    const int fd = ::socket(AF_PACKET, SOCK_RAW, 0);
-    if (fd < 0) {
-      tx_error = "AF_PACKET socket";
-      return;
-    }
-    sockaddr_ll to{};
-    to.sll_family = AF_PACKET;
-    to.sll_ifindex = static_cast<int>(::if_nametoindex(dev_tx_.c_str()));
-    to.sll_halen = 6;
-    char err[PCAP_ERRBUF_SIZE];
-    pcap_t* p = pcap_open_offline(file.c_str(), err);
-    if (!p) {
-      tx_error = err;
-      ::close(fd);
-      return;
-    }
-    pcap_pkthdr* h;
-    const u_char* data;
-    while (pcap_next_ex(p, &h, &data) == 1) {
-      if (h->caplen < h->len) continue;
-      if (::sendto(fd, data, h->caplen, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) ==
-          static_cast<ssize_t>(h->caplen))
-        ++sent;
-    }
-    pcap_close(p);
-    ::close(fd);
-  });
+  std::thread tx([&] { tx_error = replay(ns_tx_, dev_tx_, file, nullptr, sent); });
   tx.join();
   rx.join();
   ASSERT_TRUE(tx_error.empty()) << tx_error;
@@ -151,4 +198,33 @@ TEST_F(LiveCapture, CountsPerCircuitOnAVethLikeFromTheFile) {
   }
   EXPECT_EQ(counter->totals().malformed, truth.malformed);
   EXPECT_EQ(counter->totals().truncated, 0u);
+}
+
+// An idle link: no frame ever arrives, so only the stop can end the capture's wait.
+TEST_F(LiveCapture, StopEndsACaptureOnAnIdleLinkWithin300Ms) {
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    std::uint64_t frames = 0;
+    const auto took = stopLatency(std::chrono::milliseconds(700 + 150 * round), &frames);
+    EXPECT_EQ(frames, 0u) << "the link was meant to be idle";
+    EXPECT_LT(took, std::chrono::milliseconds(300));
+    std::printf("idle link: capture returned %lld ms after the stop request\n",
+                static_cast<long long>(took.count()));
+  }
+}
+
+TEST_F(LiveCapture, StopEndsACaptureWithTrafficFlowingWithin300Ms) {
+  std::atomic<bool> quit{false};
+  std::uint64_t sent = 0;
+  std::string tx_error;
+  std::thread tx([&] { tx_error = replay(ns_tx_, dev_tx_, kTrafficFile, &quit, sent); });
+  std::uint64_t frames = 0;
+  const auto took = stopLatency(std::chrono::milliseconds(1000), &frames);
+  quit = true;
+  tx.join();
+  ASSERT_TRUE(tx_error.empty()) << tx_error;
+  EXPECT_GT(frames, 0u) << "no traffic reached the capture";
+  EXPECT_LT(took, std::chrono::milliseconds(300));
+  std::printf("traffic flowing (%llu frames captured): capture returned %lld ms after the stop\n",
+              static_cast<unsigned long long>(frames), static_cast<long long>(took.count()));
 }

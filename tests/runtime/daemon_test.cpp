@@ -40,6 +40,14 @@ std::string daemonToml() {
          "[store]\nbackend = \"sqlite\"\npath = \"state/circuitd.db\"\n\n";
 }
 
+// Capture on cap0 and one circuit keyed by `prefix`, probed by ICMP at `target`.
+std::string captureToml(const std::string& key, const std::string& target,
+                        const std::string& prefix, const std::string& interval) {
+  return "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\ntrap_listen = \"\"\n"
+         "capture_interface = \"cap0\"\n\n" + circuitToml(key, target, interval) +
+         "prefix = \"" + prefix + "\"\n";
+}
+
 class DaemonTest : public ::testing::Test {
  protected:
   DaemonTest() : dir_("circuitd-daemon-"), notify_(dir_.path() / "notify.sock") {}
@@ -288,10 +296,7 @@ TEST_F(DaemonTest, PassiveCaptureCountsTheCircuitsTrafficOnTheCaptureInterface) 
                          "addr add 10.202.0.1/24 dev cap0\nlink set cap0 up\n"));
   ASSERT_EQ(runCommand("ip -n " + far + " addr add 10.202.0.2/24 dev cap1 && ip -n " + far +
                        " link set cap1 up && ip -n " + far + " link set lo up").rc, 0);
-  writeFile(config(), "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\n"
-                      "trap_listen = \"\"\ncapture_interface = \"cap0\"\n\n"
-                      "[[circuit]]\nkey = \"CAP-1\"\ncarrier_target = \"10.202.0.2\"\n"
-                      "prefix = \"10.202.0.2/32\"\nprobe_interval = \"100ms\"\n");
+  writeFile(config(), captureToml("CAP-1", "10.202.0.2", "10.202.0.2/32", "100ms"));
   auto d = start({}, near.name());
   ASSERT_NE(notify_.waitFor("READY=1", 10s), "") << d->log();
   ASSERT_TRUE(d->waitForLog("matched to circuits", 30s)) << d->log();
@@ -303,6 +308,39 @@ TEST_F(DaemonTest, PassiveCaptureCountsTheCircuitsTrafficOnTheCaptureInterface) 
   d->signal(SIGTERM);
   EXPECT_EQ(d->wait(5s), 0) << d->log();
   EXPECT_LT(SteadyClock::now() - t0, 5s) << d->log();
+}
+
+// An idle capture interface: no frame arrives, so libpcap alone would wait for ever; the stop
+// wakes the capture thread and the daemon joins it instead of leaving it behind.
+TEST_F(DaemonTest, SigtermWithCaptureOnAnIdleLinkStopsWithinTwoSecondsAndJoinsTheThread) {
+  ASSERT_TRUE(haveTool("ip")) << "iproute2 is required";
+  Netns ns;
+  ASSERT_TRUE(ns.ok()) << "cannot create a network namespace (root required)";
+  // No IPv6 (router solicitations, neighbour discovery) and no addresses: the veth stays silent.
+  for (const char* key : {"all", "default"})
+    ASSERT_EQ(runCommand("ip netns exec " + ns.name() + " sysctl -qw net.ipv6.conf." + key +
+                         ".disable_ipv6=1").rc, 0);
+  ASSERT_TRUE(ns.batch("link add cap0 type veth peer name cap1\nlink set cap0 up\n"
+                       "link set cap1 up\n"));
+  writeFile(config(), captureToml("CAP-IDLE", "127.0.0.1", "10.203.0.2/32", "200ms"));
+  auto d = start({}, ns.name());
+  ASSERT_NE(notify_.waitFor("READY=1", 10s), "") << d->log();
+  ASSERT_TRUE(d->waitForLog("passive capture on cap0", 5s)) << d->log();
+  // Long enough for the capture to open its handle and wait on the idle link.
+  std::this_thread::sleep_for(1500ms);
+  const auto t0 = SteadyClock::now();
+  d->signal(SIGTERM);
+  const int rc = d->wait(5s);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t0);
+  const std::string log = d->log();
+  ASSERT_EQ(rc, 0) << log;
+  EXPECT_LT(took, 2s) << log;
+  EXPECT_EQ(log.find("leaving it behind"), std::string::npos) << log;
+  EXPECT_EQ(log.find("abandoning"), std::string::npos) << log;
+  EXPECT_NE(log.find("capture thread joined"), std::string::npos) << log;
+  EXPECT_EQ(log.find("capture: "), std::string::npos) << "the capture failed:\n" << log;
+  std::printf("SIGTERM to exit with capture on an idle veth: %lld ms\n",
+              static_cast<long long>(took.count()));
 }
 
 }  // namespace
