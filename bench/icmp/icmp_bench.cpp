@@ -1,7 +1,8 @@
 // Probes N loopback targets (127.x.y.z) at one interval for S seconds with circuitd's
 // IcmpProber, then does the same with fping in the same run, and prints probes per second, CPU
 // seconds per million probes, the RTT distribution of both (RTT accuracy: both measure the same
-// loopback path, so the difference is what each adds), the largest send burst, and the ratio.
+// loopback path, so the difference is what each adds), the largest send burst per tick against
+// the prober's bound and per 1 ms, wake-ups per probe, and the ratio.
 // Needs root (raw ICMP sockets). Prints figures only; it asserts nothing.
 #include <signal.h>
 #include <sys/resource.h>
@@ -90,12 +91,16 @@ struct Result {
   Cpu cpu;
   Percentiles rtt_ms;
   std::size_t burst_1ms = 0;   // most probes sent within any 1 ms (sliding window)
-  std::size_t max_batch = 0;   // largest single sendmmsg batch
-  std::vector<std::uint32_t> per_ms;  // probes sent in each 1 ms bucket of the run
+  std::vector<std::uint32_t> per_ms;    // probes sent in each 1 ms bucket of the run
+  std::vector<std::uint32_t> per_tick;  // probes sent by each tick that sent
+  std::size_t over_bound = 0;           // ticks above the bound
+  circuitd::icmp::ProberStats stats;    // the prober's counters at the end
+  circuitd::icmp::ProberStats steady;   // quantum and bound with every target scheduled
   std::string note;
 };
 
-Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us) {
+Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us,
+                   circuitd::icmp::ReplyReading reading) {
   Result r;
   r.name = "circuitd";
   boost::asio::io_context io;
@@ -106,13 +111,16 @@ Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us) 
   circuitd::icmp::ProberOptions opts;
   opts.max_targets_hint = n;
   opts.send_quantum = std::chrono::microseconds(quantum_us);
+  opts.reply_reading = reading;
   opts.mode = circuitd::icmp::SocketMode::Raw;
   circuitd::icmp::IcmpProber prober(io, clock, [&](const circuitd::ReachSample& s) {
     ++samples;
     if (s.replied && rtts.size() < rtts.capacity()) rtts.push_back(static_cast<float>(*s.rtt_ms));
   }, opts);
   std::vector<std::pair<std::int64_t, std::uint32_t>> batches;
-  batches.reserve(static_cast<std::size_t>(seconds) * 1'000'000 / static_cast<std::size_t>(std::max(quantum_us, 1)) + n + 1024);
+  // At most one tick per quantum, and the quantum is at least 1 ms unless set lower.
+  const auto tick_us = static_cast<std::size_t>(quantum_us > 0 ? std::min(quantum_us, 1000) : 1000);
+  batches.reserve(static_cast<std::size_t>(seconds) * 1'000'000 / tick_us + n + 1024);
   prober.setSendObserver([&](std::int64_t ns, std::size_t c) {
     if (batches.size() < batches.capacity()) batches.emplace_back(ns, static_cast<std::uint32_t>(c));
   });
@@ -130,6 +138,7 @@ Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us) 
       return r;
     }
   }
+  r.steady = prober.stats();
   const Cpu c0 = selfCpu();
   const auto t0 = std::chrono::steady_clock::now();
   const std::uint64_t expected = n * static_cast<std::uint64_t>(seconds * 1000 / interval_ms);
@@ -141,6 +150,7 @@ Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us) 
   const Cpu c1 = selfCpu();
   prober.stop();
   const auto st = prober.stats();
+  r.stats = st;
   r.sent = st.sent;
   r.received = st.replies;
   r.cpu = {c1.user - c0.user, c1.sys - c0.sys};
@@ -153,7 +163,8 @@ Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us) 
     in_window += batches[i].second;
     while (batches[i].first - batches[j].first >= 1'000'000) in_window -= batches[j++].second;
     r.burst_1ms = std::max(r.burst_1ms, in_window);
-    r.max_batch = std::max<std::size_t>(r.max_batch, batches[i].second);
+    r.per_tick.push_back(batches[i].second);
+    r.over_bound += batches[i].second > r.steady.burst_bound;
   }
   if (!batches.empty()) {
     const std::int64_t first = batches.front().first;
@@ -162,9 +173,14 @@ Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us) 
   }
   std::ostringstream note;
   note << st.send_calls << " sendmmsg, " << st.recv_calls << " recvmmsg calls; " << st.timeouts
-       << " timeouts, " << st.ignored << " ignored packets";
+       << " timeouts, " << st.ignored << " ignored packets (other ICMP traffic on the host)";
   r.note = note.str();
   return r;
+}
+
+// Quantile of a sorted vector.
+std::uint32_t quantile(const std::vector<std::uint32_t>& v, double x) {
+  return v.empty() ? 0 : v[static_cast<std::size_t>(x * static_cast<double>(v.size() - 1))];
 }
 
 Result runFping(const std::string& fping, std::size_t n, int seconds, int interval_ms) {
@@ -258,19 +274,28 @@ void print(const Result& r, int interval_ms, std::size_t n) {
   std::printf("%-9s RTT ms p50 %.4f  p90 %.4f  p99 %.4f  max %.3f  mean %.4f\n", "", r.rtt_ms.p50,
               r.rtt_ms.p90, r.rtt_ms.p99, r.rtt_ms.max, r.rtt_ms.mean);
   if (r.name == "circuitd") {
-    const double ideal = std::ceil(static_cast<double>(n) / interval_ms);
-    std::printf("%-9s largest send burst: %zu probes within 1 ms (ideal spread %.0f per ms), "
-                "largest sendmmsg batch %zu\n", "", r.burst_1ms, ideal, r.max_batch);
+    const auto& st = r.stats;
+    std::vector<std::uint32_t> ticks = r.per_tick;
+    std::sort(ticks.begin(), ticks.end());
+    std::printf("%-9s send quantum %.2f ms, bound %zu probes per tick; probes per sending tick: "
+                "p50 %u  p99 %u  max %u; ticks above the bound: %zu\n", "",
+                static_cast<double>(r.steady.send_quantum_ns) / 1e6, r.steady.burst_bound,
+                quantile(ticks, 0.5), quantile(ticks, 0.99), ticks.empty() ? 0 : ticks.back(),
+                r.over_bound);
     std::vector<std::uint32_t> v = r.per_ms;
     std::sort(v.begin(), v.end());
-    if (!v.empty()) {
-      auto q = [&](double x) { return v[static_cast<std::size_t>(x * static_cast<double>(v.size() - 1))]; };
-      std::size_t over = 0;
-      for (auto c : v) over += c > 2 * ideal;
-      std::printf("%-9s probes per 1 ms bucket: p50 %u  p99 %u  p99.9 %u  max %u; buckets above 2x "
-                  "ideal: %.3f%% (late ticks on a busy machine)\n", "", q(0.5), q(0.99), q(0.999),
-                  v.back(), 100.0 * static_cast<double>(over) / static_cast<double>(v.size()));
-    }
+    std::printf("%-9s largest send burst within any 1 ms: %zu probes (even spread %.1f per ms); "
+                "per 1 ms bucket: p50 %u  p99 %u  p99.9 %u  max %u\n", "", r.burst_1ms,
+                static_cast<double>(n) / interval_ms, quantile(v, 0.5), quantile(v, 0.99),
+                quantile(v, 0.999), v.empty() ? 0 : v.back());
+    std::printf("%-9s late probes (sent > 1 quantum after due): %llu, max lateness %.2f ms; "
+                "skipped rounds %llu\n", "", static_cast<unsigned long long>(st.late),
+                static_cast<double>(st.max_lateness_ns) / 1e6,
+                static_cast<unsigned long long>(st.skipped));
+    std::printf("%-9s wake-ups: %llu ticks + %llu on reply readiness = %.3f per probe\n", "",
+                static_cast<unsigned long long>(st.ticks),
+                static_cast<unsigned long long>(st.read_wakeups),
+                r.sent ? static_cast<double>(st.ticks + st.read_wakeups) / static_cast<double>(r.sent) : NAN);
   }
   if (!r.note.empty()) std::printf("%-9s %s\n", "", r.note.c_str());
 }
@@ -282,14 +307,18 @@ int main(int argc, char** argv) {
   std::size_t targets = 10000;
   int seconds = 60;
   int interval_ms = 1000;
-  int quantum_us = 1000;
+  int quantum_us = 0;
+  std::string reading = "lazy";
   std::string fping = "fping";
   bool no_fping = false;
   bool equal_rate = true;
   app.add_option("-n,--targets", targets, "Loopback targets (127.x.y.z)")->capture_default_str();
   app.add_option("-s,--seconds", seconds, "Duration of each run")->capture_default_str();
   app.add_option("--interval", interval_ms, "Per-target interval, ms")->capture_default_str();
-  app.add_option("--quantum-us", quantum_us, "Prober send tick, us")->capture_default_str();
+  app.add_option("--quantum-us", quantum_us, "Prober send tick, us (0: automatic)")->capture_default_str();
+  app.add_option("--reply-reading", reading, "lazy (read at send ticks) or readiness (wake per reply)")
+      ->check(CLI::IsMember({"lazy", "readiness"}))
+      ->capture_default_str();
   app.add_option("--fping", fping, "fping binary")->capture_default_str();
   app.add_flag("--no-fping", no_fping, "Only run circuitd's prober");
   app.add_flag("!--no-equal-rate", equal_rate,
@@ -305,7 +334,12 @@ int main(int argc, char** argv) {
   }
   std::printf("%zu loopback targets, interval %d ms, %d s each (target rate %.0f probes/s)\n",
               targets, interval_ms, seconds, static_cast<double>(targets) * 1000.0 / interval_ms);
-  const Result ours = runCircuitd(targets, seconds, interval_ms, quantum_us);
+  const auto mode = reading == "lazy" ? circuitd::icmp::ReplyReading::Lazy
+                                      : circuitd::icmp::ReplyReading::OnReadiness;
+  std::printf("prober: send quantum %s, reply reading %s\n",
+              quantum_us > 0 ? (std::to_string(quantum_us) + " us").c_str() : "automatic",
+              reading.c_str());
+  const Result ours = runCircuitd(targets, seconds, interval_ms, quantum_us, mode);
   print(ours, interval_ms, targets);
   if (no_fping) return 0;
   const Result theirs = runFping(fping, targets, seconds, interval_ms);
@@ -326,7 +360,7 @@ int main(int argc, char** argv) {
     const int slower = static_cast<int>(std::lround(static_cast<double>(targets) * 1000.0 / fping_rate));
     std::printf("fping reached only %.0f probes/s: circuitd again at that rate (interval %d ms)\n",
                 fping_rate, slower);
-    const Result same = runCircuitd(targets, std::max(seconds, 2 * slower / 1000), slower, quantum_us);
+    const Result same = runCircuitd(targets, std::max(seconds, 2 * slower / 1000), slower, quantum_us, mode);
     print(same, slower, targets);
     ratio(same, theirs);
   }

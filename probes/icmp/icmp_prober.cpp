@@ -486,6 +486,16 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     last_tick_ = now;
     ++stats_.ticks;
     tick_wall_ = clock_.now();
+    // Replies are read here, before deadlines expire (an answered probe is never reported lost)
+    // and before this tick's sends: replies to the previous tick's probes waited one quantum in
+    // the socket. Their RTTs come from the kernel's arrival stamps, so that wait is not in them.
+    if (options_.reply_reading == ReplyReading::Lazy) {
+      for (Channel* ch : {&v4_, &v6_}) {
+        // A socket without probes in flight holds only foreign packets: read it now and then.
+        if (ch->fd >= 0 && (ch->inflight > 0 || now - ch->drained_at >= kIdleDrain)) drain(*ch);
+      }
+    }
+    expireDeadlines(now);
     due_.clear();
     scheduler_.popDue(now, [this](std::uint32_t slot, std::uint32_t gen) {
       Target* t = live(slot, gen);
@@ -505,16 +515,6 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
       stats_.largest_tick = std::max(stats_.largest_tick, due_.size());
       if (observer_) observer_(monoNow(), due_.size());
     }
-    // Replies are read here, after the sends (loopback answers inside sendmmsg) and before
-    // deadlines expire, so that an answered probe is never reported lost. Their RTTs come from
-    // the kernel's arrival stamps, so reading them a few milliseconds late does not change them.
-    if (options_.reply_reading == ReplyReading::Lazy) {
-      for (Channel* ch : {&v4_, &v6_}) {
-        // A socket without probes in flight holds only foreign packets: read it now and then.
-        if (ch->fd >= 0 && (ch->inflight > 0 || now - ch->drained_at >= kIdleDrain)) drain(*ch);
-      }
-    }
-    expireDeadlines(now);
     emitAll();
     if (!running_) return;
     armTimer(now);

@@ -123,6 +123,44 @@ TEST_F(IcmpNetnsTest, LinkDownMakesTargetUnreachableWithinWindowAndUpRecovers) {
   EXPECT_LE(std::chrono::steady_clock::now() - up_at, 5s);
 }
 
+TEST_F(IcmpNetnsTest, LinkDownIsDetectedOnTimeWhileRepliesAreReadAtTicks) {
+  // 1,000 loopback targets keep the prober's ticks 4 ms apart, so replies are read at ticks and
+  // no reply arrival wakes the loop. The namespace target's timeouts must still be reported on
+  // time: a link going down turns it unreachable within the configured window.
+  constexpr auto kInterval = 200ms;
+  constexpr auto kTimeout = 300ms;
+  constexpr auto kSpan = 1s;
+  boost::asio::io_context io;
+  SystemClock clock;
+  ReachWindow window(kSpan);
+  ReachSample last;
+  IcmpProber prober(io, clock, [&](const ReachSample& s) {
+    if (s.target != target_v4_) return;
+    window.add(s);
+    last = s;
+  });
+  ASSERT_TRUE(prober.start());
+  ASSERT_TRUE(prober.addTarget(target_v4_, {.interval = kInterval, .timeout = kTimeout}));
+  for (int i = 0; i < 1000; ++i) {
+    const std::string a = "127.6." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    ASSERT_TRUE(prober.addTarget(a, {.interval = 1s, .timeout = 1s}));
+  }
+  ASSERT_TRUE(runUntil(io, [&] { return window.stats().reachable() && window.stats().sent >= 3; }, 10s))
+      << "target never answered";
+  const auto before = prober.stats();
+
+  const auto down_at = std::chrono::steady_clock::now();
+  ASSERT_EQ(sh("ip link set " + root_if_ + " down"), 0);
+  ASSERT_TRUE(runUntil(io, [&] { return !window.stats().reachable(); }, 10s)) << "never detected";
+  const auto d = std::chrono::steady_clock::now() - down_at;
+  EXPECT_LE(d, kSpan + kInterval + kTimeout + 700ms);
+  EXPECT_FALSE(last.replied);
+  const auto after = prober.stats();
+  EXPECT_GT(after.replies - before.replies, 1000u) << "the loopback targets went on answering";
+  EXPECT_LE(after.read_wakeups - before.read_wakeups, 10u)
+      << "replies were read at ticks (" << after.ticks - before.ticks << " ticks)";
+}
+
 TEST_F(IcmpNetnsTest, SilentHostTimesOutWithoutReply) {
   // The namespace host stops answering echo requests: every probe must end as a timeout.
   ASSERT_EQ(sh("ip netns exec " + ns_ + " sysctl -q -w net.ipv4.icmp_echo_ignore_all=1"), 0);

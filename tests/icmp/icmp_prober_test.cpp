@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <vector>
@@ -258,4 +259,82 @@ TEST_F(IcmpProberTest, StopAndStartAgainProbesEachTargetOnce) {
   runUntil(io_, [] { return false; }, 300ms);
   EXPECT_EQ(total(), 6u) << "the target was scheduled once, not twice, after restart";
   EXPECT_EQ(prober.stats().replies, 6u);
+}
+
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+TEST_F(IcmpProberTest, LazilyReadRepliesKeepTheirRttAndAgreeWithReadinessWakeups) {
+  // Two probers on one loop probe the same 500 loopback targets at 1,000 probes/s each: the
+  // automatic quantum is 4 ms. The lazy one reads replies at its next tick, so each reply waits
+  // about 4 ms in the socket; the other wakes on readiness for every reply. The kernel's arrival
+  // stamps make both measure the same RTT; had the lazy one timed replies when it read them, its
+  // RTTs would be about the quantum.
+  std::vector<double> lazy_rtt, ready_rtt;
+  std::size_t lazy_lost = 0, ready_lost = 0;
+  IcmpProber lazy(io_, clock_, [&](const ReachSample& s) {
+    if (s.replied) lazy_rtt.push_back(*s.rtt_ms); else ++lazy_lost;
+  });
+  IcmpProber ready(io_, clock_, [&](const ReachSample& s) {
+    if (s.replied) ready_rtt.push_back(*s.rtt_ms); else ++ready_lost;
+  }, {.reply_reading = ReplyReading::OnReadiness});
+  ASSERT_TRUE(lazy.start());
+  ASSERT_TRUE(ready.start());
+  constexpr int kTargets = 500, kRounds = 6;
+  for (int i = 0; i < kTargets; ++i) {
+    const std::string a = "127.3." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    const TargetOptions t{.interval = 500ms, .timeout = 1s, .max_probes = kRounds};
+    ASSERT_TRUE(lazy.addTarget(a, t));
+    ASSERT_TRUE(ready.addTarget(a, t));
+  }
+  ASSERT_EQ(lazy.stats().send_quantum_ns, 4'000'000);
+  const std::size_t expected = kTargets * kRounds;
+  ASSERT_TRUE(runUntil(io_, [&] {
+    return lazy_rtt.size() + lazy_lost == expected && ready_rtt.size() + ready_lost == expected;
+  }, 20s)) << lazy_rtt.size() << " + " << ready_rtt.size();
+  EXPECT_EQ(lazy_lost, 0u);
+  EXPECT_EQ(ready_lost, 0u);
+
+  const auto ls = lazy.stats(), rs = ready.stats();
+  // The lazy prober read at its ticks (a reply arrival never woke it, bar one-off wake-ups at
+  // the start and the end); the other woke for replies at most of its ticks.
+  EXPECT_LE(ls.read_wakeups, 10u) << "ticks " << ls.ticks;
+  EXPECT_GE(rs.read_wakeups, rs.ticks / 2) << "ticks " << rs.ticks;
+  EXPECT_LT(ls.ticks + ls.read_wakeups, rs.ticks + rs.read_wakeups);
+
+  const double lazy_p50 = median(lazy_rtt), ready_p50 = median(ready_rtt);
+  EXPECT_LT(lazy_p50, 1.0) << "ms; a reply read at the next tick waited ~4 ms in the socket";
+  EXPECT_NEAR(lazy_p50, ready_p50, 0.5) << "ms";
+}
+
+TEST_F(IcmpProberTest, TicksNeverExceedTheBurstBound) {
+  // 2,000 targets at 1 s: automatic 2 ms quantum, 4 probes per tick, bound 8.
+  IcmpProber prober(io_, clock_, [&](const ReachSample& s) { samples_[s.target].push_back(s); });
+  std::vector<std::size_t> ticks;
+  prober.setSendObserver([&](std::int64_t, std::size_t n) { ticks.push_back(n); });
+  ASSERT_TRUE(prober.start());
+  for (int i = 0; i < 2000; ++i) {
+    const std::string a = "127.5." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    ASSERT_TRUE(prober.addTarget(a, {.interval = 1s, .timeout = 1s, .max_probes = 2}));
+  }
+  const auto st = prober.stats();
+  ASSERT_EQ(st.send_quantum_ns, 2'000'000);
+  ASSERT_EQ(st.burst_bound, 8u);
+  ASSERT_TRUE(runUntil(io_, [&] { return total() == 4000; }, 10s)) << total();
+  std::size_t sent = 0;
+  for (std::size_t n : ticks) {
+    EXPECT_LE(n, st.burst_bound);
+    sent += n;
+  }
+  EXPECT_EQ(sent, 4000u);
+  EXPECT_LE(prober.stats().largest_tick, st.burst_bound);
+  EXPECT_LT(ticks.size(), 4000u / 2) << "a tick carries several probes";
+  for (const auto& [t, v] : samples_) EXPECT_EQ(v.size(), 2u) << t << ": probed once per interval";
 }
