@@ -300,6 +300,12 @@ int main(int argc, char** argv) {
     std::printf("  timeouts %llu, retries %llu, overruns %llu, max queued %llu\n",
                 static_cast<unsigned long long>(st.timeouts), static_cast<unsigned long long>(st.retries),
                 static_cast<unsigned long long>(st.overruns), static_cast<unsigned long long>(st.queued_max));
+    std::printf("  v2c replies dropped %llu (unknown request-id %llu, malformed %llu), send errors %llu, "
+                "unreachable rounds %llu\n",
+                static_cast<unsigned long long>(st.dropped.total()),
+                static_cast<unsigned long long>(st.dropped.unknown_request),
+                static_cast<unsigned long long>(st.dropped.malformed),
+                static_cast<unsigned long long>(st.send_errors), static_cast<unsigned long long>(unreachable));
     std::printf("  peak RSS (whole process):  %ld kB\n", peakRssKb());
   }
 

@@ -642,7 +642,10 @@ std::vector<std::string> SnmpPoller::missingInterfaces(const std::string& device
   return it->second->missing;
 }
 
-const PollerStats& SnmpPoller::stats() const { return impl_->stats; }
+const PollerStats& SnmpPoller::stats() const {
+  if (impl_->fast) impl_->stats.send_errors = impl_->fast->sendErrors();
+  return impl_->stats;
+}
 
 void SnmpPoller::setRoundObserver(RoundObserver obs) { impl_->observer = std::move(obs); }
 

@@ -79,6 +79,7 @@ struct PollerStats {
   std::uint64_t overruns = 0;        ///< rounds skipped because the previous one still ran
   std::uint64_t queued_max = 0;      ///< largest number of requests waiting for a slot
   std::uint64_t max_in_flight = 0;   ///< most requests outstanding at once, all devices
+  std::uint64_t send_errors = 0;     ///< v2c GET datagrams the kernel refused (then retried)
   ReplyDrops dropped;                ///< v2c GET replies dropped
 };
 

@@ -189,6 +189,8 @@ TEST_F(SnmpdPollTest, ManyDevicesOnOneLoopRespectTheInFlightCap) {
   // 12 devices x (1 walk + 1 GET) = 24 requests through 3 slots: most of them had to wait.
   EXPECT_GE(h.poller().stats().queued_max, 9u);
   EXPECT_GE(h.poller().stats().requests, 24u);
+  EXPECT_LE(h.poller().stats().max_in_flight, 3u);
+  EXPECT_EQ(h.poller().stats().max_in_flight, 3u);
 }
 
 TEST_F(SnmpdPollTest, InvalidCredentialsAreRejectedAtAdd) {
