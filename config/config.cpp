@@ -27,7 +27,7 @@ const Keys kDaemonKeys = {
     "state_dir",    "log_level",  "trap_listen",    "trap_communities", "capture_interface",
     "profiles_dir", "rules_file", "monitor_target", "max_in_flight",    "max_in_flight_per_device"};
 const Keys kStoreKeys = {"backend", "path"};
-const Keys kHttpKeys = {"enabled", "listen"};
+const Keys kHttpKeys = {"enabled", "listen", "client_timeout", "max_connections"};
 const Keys kNotifyKeys = {"name", "kind", "url", "secret", "command", "timeout", "generator_url"};
 const Keys kNotifyKinds = {"alertmanager", "webhook", "exec"};
 const Keys kDeviceKeys = {"name",          "address", "port",           "site",
@@ -612,6 +612,9 @@ class Loader {
     r.checkKeys(kHttpKeys);
     if (auto v = r.boolean("enabled")) cfg_.http.enabled = *v;
     if (auto v = r.hostPort("listen", false, true)) cfg_.http.listen = *v;
+    if (auto v = r.duration("client_timeout", 100ms, 10min)) cfg_.http.client_timeout = *v;
+    if (auto v = r.integer("max_connections", 1, 10000))
+      cfg_.http.max_connections = static_cast<int>(*v);
   }
 
   // The channel's HTTP client needs "http://host:port[/path]" with an explicit port, so the

@@ -36,6 +36,9 @@ struct StoreSettings {
 struct HttpSettings {
   bool enabled = false;
   std::string listen = "127.0.0.1:8479";
+  /// A connection that has not sent a whole request (or read its answer) within this is closed.
+  Duration client_timeout{std::chrono::seconds{10}};
+  int max_connections = 64;  ///< connections open at once; further ones are closed at accept
 };
 
 /// One [[notify]] channel; the runtime turns it into a notify::ChannelConfig.

@@ -130,7 +130,7 @@ std::optional<std::string> percentDecode(std::string_view in) {
 
 }  // namespace
 
-Response badRequest(std::string_view why) { return errorResponse(400, why); }
+Response badRequest(std::string_view why, unsigned status) { return errorResponse(status, why); }
 
 Response route(std::string_view method, std::string_view target, const Snapshot& snap) {
   // The query string selects nothing here; it is ignored rather than making the path unknown.

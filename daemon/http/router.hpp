@@ -39,7 +39,7 @@ struct Response {
 /// Routes a request: GET /healthz, /metrics, /api/v1/circuits[/{key}], /api/v1/incidents.
 Response route(std::string_view method, std::string_view target, const Snapshot& snap);
 
-/// A 400 response with a JSON {"error": why}.
-Response badRequest(std::string_view why);
+/// A client error (400 unless `status` names another 4xx) with a JSON {"error": why}.
+Response badRequest(std::string_view why, unsigned status = 400);
 
 }  // namespace circuitd::http

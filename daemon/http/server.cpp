@@ -62,10 +62,11 @@ struct Session : std::enable_shared_from_this<Session> {
     }
     if (ec) {
       // Malformed request, or over the header/body limit: answer once and close.
-      Response r = badRequest(ec == bhttp::error::body_limit     ? "request body too large"
-                              : ec == bhttp::error::header_limit ? "request header too large"
-                                                                 : "malformed request: " +
-                                                                       ec.message());
+      Response r = ec == bhttp::error::header_limit
+                       ? badRequest("request line or header too large", 431)
+                   : ec == bhttp::error::body_limit ? badRequest("request body too large", 413)
+                                                    : badRequest("malformed request: " +
+                                                                 ec.message());
       send(r, 11, false, false);
       return;
     }
@@ -94,12 +95,40 @@ struct Session : std::enable_shared_from_this<Session> {
     stream.expires_after(owner->limits.idle_timeout);
     bhttp::async_write(stream, *res,
                        [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                         if (ec || !res->keep_alive() || self->owner->stopped) {
+                         if (ec || self->owner->stopped) {
                            self->close();
+                           return;
+                         }
+                         if (!res->keep_alive()) {
+                           self->lingerClose();
                            return;
                          }
                          self->read();
                        });
+  }
+
+  // Closing with unread input (the rest of an oversized header, a pipelined request) makes the
+  // kernel send a reset, which can destroy the answer before the client reads it. So the
+  // sending side is shut first and what the client still sends is read and dropped until it
+  // closes too, for at most a second.
+  void lingerClose() {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.expires_after(std::min<std::chrono::steady_clock::duration>(
+        owner->limits.idle_timeout, std::chrono::seconds{1}));
+    drain();
+  }
+  void drain() {
+    buffer.consume(buffer.size());
+    stream.async_read_some(buffer.prepare(4096),
+                           [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                             if (ec || self->owner->stopped) {
+                               self->close();
+                               return;
+                             }
+                             self->buffer.commit(n);
+                             self->drain();
+                           });
   }
 
   void close() {

@@ -77,6 +77,10 @@ ConfigDiff diffConfig(const config::Config& before, const config::Config& after)
   if (before.store.path != after.store.path) d.restart_required.push_back("store.path");
   if (before.http.enabled != after.http.enabled) d.restart_required.push_back("http.enabled");
   if (before.http.listen != after.http.listen) d.restart_required.push_back("http.listen");
+  if (before.http.client_timeout != after.http.client_timeout)
+    d.restart_required.push_back("http.client_timeout");
+  if (before.http.max_connections != after.http.max_connections)
+    d.restart_required.push_back("http.max_connections");
   if (before.notify != after.notify) d.restart_required.push_back("notify");
   return d;
 }

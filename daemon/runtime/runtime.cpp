@@ -223,6 +223,10 @@ bool Runtime::Impl::start() {
   if (!startEngine()) return false;
   if (cfg.http.enabled) {
     // Read-only: each request takes a snapshot of the engine and the store alarm on this thread.
+    http::ServerLimits limits;
+    limits.idle_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(cfg.http.client_timeout);
+    limits.max_connections = static_cast<std::size_t>(cfg.http.max_connections);
     http_server = std::make_unique<http::Server>(io, [this] {
       http::Snapshot s;
       for (auto& v : engine->circuits()) {
@@ -235,14 +239,15 @@ bool Runtime::Impl::start() {
       s.store_available = !(faults && faults->alarm().unavailable);
       s.monitor_blind = engine->monitorBlind();
       return s;
-    });
+    }, limits);
     auto hp = config::parseHostPort(cfg.http.listen, true);
     auto r = hp ? http_server->start(hp->host, hp->port) : Result<void>(fail(hp.error()));
     if (!r) {
       log->error("cannot start the HTTP endpoint: {}", r.error().str());
       return false;
     }
-    log->info("HTTP endpoint listening on {}:{}", hp->host, http_server->port());
+    log->info("HTTP endpoint listening on {}:{} (client timeout {} ms, at most {} connections)",
+              hp->host, http_server->port(), limits.idle_timeout.count(), limits.max_connections);
   }
   const TimePoint now = clock.now();
   startStore(now);

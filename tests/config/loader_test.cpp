@@ -82,6 +82,8 @@ TEST_F(FullConfig, DaemonStoreAndHttpSettingsAreRead) {
   EXPECT_EQ(cfg_->store.path, (good / "state/circuitd.db").string()) << "defaults under state_dir";
   EXPECT_TRUE(cfg_->http.enabled);
   EXPECT_EQ(cfg_->http.listen, "127.0.0.1:0");
+  EXPECT_EQ(cfg_->http.client_timeout, std::chrono::seconds{2});
+  EXPECT_EQ(cfg_->http.max_connections, 8);
 }
 
 TEST_F(FullConfig, DevicesCarryEveryKeyAndDefaults) {

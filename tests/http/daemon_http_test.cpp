@@ -8,8 +8,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <regex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/runtime/process_util.hpp"
 
@@ -18,33 +24,33 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::ChildProcess;
+using testing::connectLoopback;
+using testing::httpGet;
+using testing::rawExchange;
+using testing::readToClose;
 using testing::ScratchDir;
+using testing::sendAll;
 using testing::writeFile;
 
 const std::string kDaemon = std::string(CIRCUITD_BINARY_DIR) + "/daemon/circuitd";
 
-// Sends `raw` to 127.0.0.1:port and reads until the server closes; "" when it cannot connect.
-std::string rawExchange(int port, const std::string& raw) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  timeval tv{5, 0};  // a hung server fails the test instead of hanging it
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<std::uint16_t>(port));
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
-      ::send(fd, raw.data(), raw.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(raw.size())) {
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, n);
+// Reads one response with a Content-Length body from a kept-alive connection; "" on failure.
+std::string readResponse(int fd) {
+  std::string in;
+  char buf[4096];
+  for (;;) {
+    const auto end = in.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      std::smatch m;
+      const std::string head = in.substr(0, end);
+      static const std::regex len_re(R"(Content-Length: (\d+))", std::regex::icase);
+      const std::size_t body = std::regex_search(head, m, len_re) ? std::stoul(m[1]) : 0;
+      if (in.size() >= end + 4 + body) return in.substr(0, end + 4 + body);
+    }
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return "";
+    in.append(buf, n);
   }
-  ::close(fd);
-  return out;
-}
-
-std::string get(int port, const std::string& target) {
-  return rawExchange(port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
 }
 
 int statusOf(const std::string& response) {
@@ -55,12 +61,15 @@ int statusOf(const std::string& response) {
 
 class HttpDaemonTest : public ::testing::Test {
  protected:
-  HttpDaemonTest() : dir_("circuitd-http-") {
-    // Port 0: the daemon binds a free port and logs it, so parallel runs never collide.
+  HttpDaemonTest() : dir_("circuitd-http-") { writeConfig(""); }
+
+  // Port 0: the daemon binds a free port and logs it, so parallel runs never collide.
+  // `http_extra` are further [http] keys.
+  void writeConfig(const std::string& http_extra) {
     writeFile(dir_.path() / "circuitd.toml",
               "[daemon]\nstate_dir = \"state\"\ntrap_listen = \"\"\n\n"
               "[store]\nbackend = \"sqlite\"\npath = \"state/circuitd.db\"\n\n"
-              "[http]\nenabled = true\nlisten = \"127.0.0.1:0\"\n\n"
+              "[http]\nenabled = true\nlisten = \"127.0.0.1:0\"\n" + http_extra + "\n"
               "[[circuit]]\nkey = \"LOOP-A\"\ncarrier_target = \"127.0.0.1\"\n\n"
               "[[circuit]]\nkey = \"LOOP-B\"\ncarrier_target = \"127.0.0.2\"\n\n");
   }
@@ -93,11 +102,11 @@ TEST_F(HttpDaemonTest, ServesHealthMetricsAndCircuitsAndRejectsBadRequests) {
   const int port = start();
   ASSERT_GT(port, 0) << daemon_->log();
 
-  const std::string health = get(port, "/healthz");
+  const std::string health = httpGet(port, "/healthz");
   EXPECT_EQ(statusOf(health), 200) << health;
   EXPECT_NE(health.find("\"status\":\"ok\""), std::string::npos) << health;
 
-  const std::string metrics = get(port, "/metrics");
+  const std::string metrics = httpGet(port, "/metrics");
   EXPECT_EQ(statusOf(metrics), 200) << metrics;
   std::size_t total = 0;
   static const std::regex count_re(R"(circuitd_circuits\{state="\w+"\} (\d+))");
@@ -106,14 +115,14 @@ TEST_F(HttpDaemonTest, ServesHealthMetricsAndCircuitsAndRejectsBadRequests) {
   EXPECT_EQ(total, 2u) << metrics;
   EXPECT_NE(metrics.find("circuitd_store_available 1"), std::string::npos) << metrics;
 
-  const std::string circuits = get(port, "/api/v1/circuits");
+  const std::string circuits = httpGet(port, "/api/v1/circuits");
   EXPECT_EQ(statusOf(circuits), 200) << circuits;
   EXPECT_NE(circuits.find("\"key\":\"LOOP-A\""), std::string::npos) << circuits;
   EXPECT_NE(circuits.find("\"key\":\"LOOP-B\""), std::string::npos) << circuits;
 
-  EXPECT_EQ(statusOf(get(port, "/api/v1/circuits/LOOP-A")), 200);
-  EXPECT_EQ(statusOf(get(port, "/api/v1/circuits/NOPE")), 404);
-  EXPECT_EQ(statusOf(get(port, "/api/v1/incidents")), 200);
+  EXPECT_EQ(statusOf(httpGet(port, "/api/v1/circuits/LOOP-A")), 200);
+  EXPECT_EQ(statusOf(httpGet(port, "/api/v1/circuits/NOPE")), 404);
+  EXPECT_EQ(statusOf(httpGet(port, "/api/v1/incidents")), 200);
 
   const std::string garbage = rawExchange(port, "\x01\x02 garbage\r\n\r\n");
   EXPECT_EQ(statusOf(garbage), 400) << garbage;
@@ -134,7 +143,7 @@ TEST_F(HttpDaemonTest, ServesHealthMetricsAndCircuitsAndRejectsBadRequests) {
   EXPECT_NE(two.find("HTTP/1.1 200", first + 1), std::string::npos) << two;
 
   // After all that, the daemon still answers.
-  EXPECT_EQ(statusOf(get(port, "/healthz")), 200) << daemon_->log();
+  EXPECT_EQ(statusOf(httpGet(port, "/healthz")), 200) << daemon_->log();
 }
 
 TEST_F(HttpDaemonTest, PortInUseFailsTheStartWithAClearError) {
@@ -161,6 +170,140 @@ TEST_F(HttpDaemonTest, PortInUseFailsTheStartWithAClearError) {
   EXPECT_NE(rc, -1) << daemon_->log();
   EXPECT_NE(daemon_->log().find("cannot start the HTTP endpoint"), std::string::npos)
       << daemon_->log();
+}
+
+// A client that sends half a request and stalls holds its connection only for the configured
+// client timeout; one that trickles a byte at a time gets no longer. Meanwhile other clients
+// are served.
+TEST_F(HttpDaemonTest, SlowClientsAreDisconnectedAfterTheClientTimeoutWhileOthersAreServed) {
+  writeConfig("client_timeout = \"1s\"\n");
+  const int port = start();
+  ASSERT_GT(port, 0) << daemon_->log();
+  EXPECT_NE(daemon_->log().find("client timeout 1000 ms"), std::string::npos) << daemon_->log();
+
+  using SteadyClock = std::chrono::steady_clock;
+  const int stalled = connectLoopback(port);
+  ASSERT_GE(stalled, 0);
+  const auto t0 = SteadyClock::now();
+  ASSERT_TRUE(sendAll(stalled, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */"));
+  // The trickler sends one byte every 150 ms: each read makes progress, the request never ends.
+  const int trickler = connectLoopback(port);
+  ASSERT_GE(trickler, 0);
+  std::atomic<bool> trickler_cut{false};
+  std::thread trickle([&] {
+    const std::string req = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " +
+                            std::string(200, 'x') + "\r\n\r\n";
+    for (char c : req) {
+      if (::send(trickler, &c, 1, MSG_NOSIGNAL) != 1) {
+        trickler_cut = true;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    }
+  });
+
+  // Other clients are answered while both connections hang.
+  int served = 0;
+  while (SteadyClock::now() - t0 < std::chrono::milliseconds(800)) {
+    EXPECT_EQ(statusOf(httpGet(port, "/healthz")), 200);
+    ++served;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(served, 4);
+
+  // The stalled client gets no answer and sees the connection closed once the timeout passed.
+  const std::string got = readToClose(stalled);
+  const int read_errno = errno;
+  const auto closed_after = SteadyClock::now() - t0;
+  ::close(stalled);
+  EXPECT_EQ(got, "");
+  EXPECT_NE(read_errno, EAGAIN) << "not closed within 5 s";
+  EXPECT_GE(closed_after, std::chrono::milliseconds(950));
+  EXPECT_LT(closed_after, std::chrono::milliseconds(4000));
+
+  trickle.join();
+  ::close(trickler);
+  EXPECT_TRUE(trickler_cut) << "a request sent over 35 s was still being read";
+  EXPECT_EQ(statusOf(httpGet(port, "/healthz")), 200) << daemon_->log();
+  std::printf("stalled client closed after %lld ms (client_timeout 1 s), %d requests served "
+              "meanwhile\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(closed_after).count()),
+              served);
+}
+
+// With max_connections = 4 and four kept-alive clients, a fifth connection is closed at once
+// without an answer; the four keep being served, and a slot freed is usable again.
+TEST_F(HttpDaemonTest, ConnectionsBeyondTheCapAreClosedWithoutHurtingServedOnes) {
+  writeConfig("max_connections = 4\n");
+  const int port = start();
+  ASSERT_GT(port, 0) << daemon_->log();
+  const std::string keep = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  std::vector<int> held;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = connectLoopback(port);
+    ASSERT_GE(fd, 0);
+    held.push_back(fd);
+    ASSERT_TRUE(sendAll(fd, keep));
+    EXPECT_EQ(statusOf(readResponse(fd)), 200) << "held connection " << i;
+  }
+  for (int round = 0; round < 3; ++round) {
+    // The kernel completes the handshake; the server closes the socket as soon as it accepts.
+    const int extra = connectLoopback(port);
+    ASSERT_GE(extra, 0);
+    sendAll(extra, keep);  // may already fail with a reset
+    EXPECT_EQ(readToClose(extra), "") << "round " << round;
+    EXPECT_NE(errno, EAGAIN) << "the connection over the cap was left open";
+    ::close(extra);
+    for (std::size_t i = 0; i < held.size(); ++i) {
+      ASSERT_TRUE(sendAll(held[i], keep)) << "held connection " << i;
+      EXPECT_EQ(statusOf(readResponse(held[i])), 200) << "held connection " << i;
+    }
+  }
+  // One held client leaves: its slot serves a new client.
+  ::close(held.back());
+  held.pop_back();
+  std::string fresh;
+  for (int i = 0; i < 50 && statusOf(fresh) != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    fresh = httpGet(port, "/healthz");
+  }
+  EXPECT_EQ(statusOf(fresh), 200) << fresh;
+  for (int fd : held) ::close(fd);
+}
+
+// Request lines and headers over the 8 KiB limit get 431, a body over its limit 413, each with
+// a JSON error, and the daemon goes on serving.
+TEST_F(HttpDaemonTest, OversizedRequestsGetClientErrorsAndTheDaemonKeepsServing) {
+  const int port = start();
+  ASSERT_GT(port, 0) << daemon_->log();
+  const std::string big(16 * 1024, 'a');
+  struct Case {
+    const char* what;
+    std::string raw;
+    int status;
+  };
+  std::string many_headers;
+  for (int i = 0; i < 400; ++i) many_headers += "X-Filler-" + std::to_string(i) + ": 0123456789abcdef\r\n";
+  const std::vector<Case> cases = {
+      {"request line", "GET /" + big + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 431},
+      {"one header", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431},
+      {"many headers", "GET /healthz HTTP/1.1\r\nHost: x\r\n" + many_headers + "\r\n", 431},
+      {"body", "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n" +
+                   std::string(65536, 'b'), 413},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    const std::string r = rawExchange(port, c.raw);
+    EXPECT_EQ(statusOf(r), c.status) << r.substr(0, 300);
+    EXPECT_NE(r.find("\"error\""), std::string::npos) << r.substr(0, 300);
+    EXPECT_EQ(statusOf(httpGet(port, "/healthz")), 200) << daemon_->log();
+  }
+  // A header just under the limit is still served.
+  const std::string fits = rawExchange(
+      port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Fits: " + std::string(6000, 'f') +
+                "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(statusOf(fits), 200) << fits.substr(0, 300);
 }
 
 }  // namespace

@@ -42,6 +42,18 @@ std::string readFile(const std::filesystem::path& p);
 /// Writes a whole file.
 void writeFile(const std::filesystem::path& p, const std::string& text);
 
+/// A TCP connection to 127.0.0.1:port whose reads give up after 5 s (a hung server fails the
+/// test instead of hanging it); -1 when it cannot connect.
+int connectLoopback(int port);
+/// Sends all of `data`; false when the connection refuses it.
+bool sendAll(int fd, const std::string& data);
+/// Reads until the peer closes (or resets, or 5 s pass); what arrived before.
+std::string readToClose(int fd);
+/// Sends `raw` to 127.0.0.1:port and reads until the server closes; "" when it cannot connect.
+std::string rawExchange(int port, const std::string& raw);
+/// GET `target` from 127.0.0.1:port with Connection: close; the whole response or "".
+std::string httpGet(int port, const std::string& target);
+
 /// A child process with stdout+stderr redirected to a log file.
 class ChildProcess {
  public:
