@@ -1,5 +1,7 @@
 #include "probes/snmp/ber.hpp"
 
+#include <cstring>
+
 namespace circuitd::snmp {
 
 namespace {
@@ -163,12 +165,16 @@ bool nextSubId(const std::uint8_t*& p, const std::uint8_t* end, std::uint32_t& v
 
 EncodedRequest encodeGetRequest(std::string_view community, const std::vector<Oid>& oids) {
   Bytes vbl;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;  // OID content within vbl
   for (const auto& o : oids) {
     Bytes vb;
-    putTlv(vb, 0x06, encodeOidContent(o));
+    const auto content = encodeOidContent(o);
+    putTlv(vb, 0x06, content);
     vb.push_back(0x05);
     vb.push_back(0x00);
     putTlv(vbl, 0x30, vb);
+    spans.emplace_back(static_cast<std::uint32_t>(vbl.size() - 2 - content.size()),
+                       static_cast<std::uint32_t>(content.size()));
   }
   Bytes pdu{0x02, 0x04, 0x01, 0x00, 0x00, 0x00, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00};
   putTlv(pdu, 0x30, vbl);
@@ -182,7 +188,16 @@ EncodedRequest encodeGetRequest(std::string_view community, const std::vector<Oi
   putTlv(r.bytes, 0x30, msg);
   const std::size_t msg_header = r.bytes.size() - msg.size();
   r.request_id_offset = msg_header + pdu_start + pdu_header + 2;
+  // The VarBindList is the last element: its content ends the datagram.
+  const std::size_t vbl_start = r.bytes.size() - vbl.size();
+  for (auto& [off, len] : spans) off += static_cast<std::uint32_t>(vbl_start);
+  r.oid_spans = std::move(spans);
   return r;
+}
+
+bool EncodedRequest::sameOid(std::size_t i, const std::uint8_t* content, std::size_t size) const {
+  if (i >= oid_spans.size() || oid_spans[i].second != size) return false;
+  return std::memcmp(bytes.data() + oid_spans[i].first, content, size) == 0;
 }
 
 void setRequestId(EncodedRequest& r, std::int32_t id) {

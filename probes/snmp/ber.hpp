@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "probes/snmp/oid.hpp"
@@ -18,6 +19,11 @@ namespace circuitd::snmp {
 struct EncodedRequest {
   std::vector<std::uint8_t> bytes;
   std::size_t request_id_offset = 0;  ///< first of the 4 content bytes of the request-id INTEGER
+  /// Per varbind: offset and size of the OID's content bytes in `bytes`, so that a reply's
+  /// OIDs are checked with memcmp.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> oid_spans;
+  /// True when a reply's OID content bytes equal those of varbind i of the request.
+  bool sameOid(std::size_t i, const std::uint8_t* content, std::size_t size) const;
 };
 
 /// Encodes GetRequest{request-id 0x01000000, oids with NULL values} for `community`. The

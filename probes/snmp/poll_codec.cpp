@@ -296,7 +296,8 @@ void decodePdu(const PduPlan& plan, const std::vector<VarBind>& reply, PollDecod
   }
 }
 
-void decodeResponse(const PduPlan& plan, const ResponseView& reply, PollDecode& out) {
+void decodeResponse(const PduPlan& plan, const ResponseView& reply, PollDecode& out,
+                    const EncodedRequest* sent) {
   countMismatch(reply.varbind_count, plan.oids.size(), out);
   std::optional<std::uint32_t> uptime;
   VarbindReader rd(reply);
@@ -304,7 +305,7 @@ void decodeResponse(const PduPlan& plan, const ResponseView& reply, PollDecode& 
   std::size_t oid_size = 0;
   ValueView v;
   for (std::size_t i = 0; i < plan.oids.size() && rd.next(oid, oid_size, v); ++i) {
-    if (!oidEquals(oid, oid_size, plan.oids[i])) {
+    if (sent ? !sent->sameOid(i, oid, oid_size) : !oidEquals(oid, oid_size, plan.oids[i])) {
       out.problems.push_back("varbind " + std::to_string(i + 1) + ": agent answered " +
                              formatOid(decodeOid(oid, oid_size)) + " for " + formatOid(plan.oids[i]));
       continue;

@@ -117,7 +117,9 @@ void decodePdu(const PduPlan& plan, const std::vector<VarBind>& reply, PollDecod
 /// The same for a v2c Response read in place (parseResponse accepted it); each varbind's OID
 /// is compared with the plan's without decoding it. Does not allocate unless a value is a
 /// string (the name check) or something is wrong.
-void decodeResponse(const PduPlan& plan, const ResponseView& reply, PollDecode& out);
+/// With `sent` (the request these OIDs were encoded into) the OIDs are compared as bytes.
+void decodeResponse(const PduPlan& plan, const ResponseView& reply, PollDecode& out,
+                    const EncodedRequest* sent = nullptr);
 
 /// Per-interface result of building a sample.
 struct SampleBuild {

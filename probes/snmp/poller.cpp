@@ -423,7 +423,7 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
       return failRound(d, rep);
     }
     stats.varbinds += view.varbind_count;
-    decodeResponse(d->plan[pdu], view, d->round.decode);
+    decodeResponse(d->plan[pdu], view, d->round.decode, &d->requests[pdu]);
     if (--d->round.pending == 0) finishPoll(d);
   }
 
@@ -528,9 +528,19 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
 
   // ---- schedule ----
 
+  /// The first grid point at or after `t`: rounds due within one grid slot start together, so
+  /// that one timer wake-up and one sendmmsg serve all of them.
+  SteadyClock::time_point onGrid(SteadyClock::time_point t) const {
+    const auto g = std::chrono::duration_cast<SteadyClock::duration>(limits.start_grid);
+    if (g.count() <= 0) return t;
+    const auto since = t.time_since_epoch();
+    const auto up = ((since + g - SteadyClock::duration{1}) / g) * g;
+    return SteadyClock::time_point(up);
+  }
+
   void schedule(const DevPtr& d, SteadyClock::time_point at) {
     d->next_tick = at;
-    d->tick.expires_at(at);
+    d->tick.expires_at(onGrid(at));
     std::weak_ptr<Impl> weak = weak_from_this();
     d->tick.async_wait([weak, d](const boost::system::error_code& ec) {
       auto self = weak.lock();

@@ -36,6 +36,10 @@ struct PollerLimits {
   int bulk_repetitions = 25;                 ///< GETBULK max-repetitions for name walks
   Duration max_attempt_timeout{std::chrono::seconds(30)};  ///< backoff ceiling
   bool spread_start = true;                  ///< first round at a random offset in the interval
+  /// Rounds start on multiples of this (0: exactly when due). Devices due in the same slot
+  /// leave together, which saves timer wake-ups and batches their sends; starts stay spread
+  /// over the interval at this resolution.
+  Duration start_grid{std::chrono::milliseconds(100)};
 };
 
 /// One device to poll: the runtime builds it from a Device and the Circuits on it.

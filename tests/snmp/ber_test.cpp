@@ -297,7 +297,8 @@ TEST(BerTest, InPlaceDecodeEqualsTheVarbindDecode) {
     const auto bytes = netSnmpResponse("public", 0x01000001, vbs);
     ResponseView r;
     ASSERT_EQ(parseResponse(bytes.data(), bytes.size(), r), ResponseCheck::Ok);
-    decodeResponse(pdu, r, b);
+    const auto sent = encodeGetRequest("public", pdu.oids);
+    decodeResponse(pdu, r, b, &sent);
   }
   EXPECT_TRUE(b.problems.empty());
   ASSERT_TRUE(b.ifaces[7].hc_in.has_value());
@@ -315,7 +316,7 @@ TEST(BerTest, WrongOidOrCountIsRecordedNotTrusted) {
   auto vbs = answer(plan[0], 7);
   vbs[3].oid.back() += 1;  // the agent answered another instance
   vbs.pop_back();
-  PollDecode a = startDecode(8, 0), b = startDecode(8, 0);
+  PollDecode a = startDecode(8, 0), b = startDecode(8, 0), c = startDecode(8, 0);
   decodePdu(plan[0], vbs, a);
   const auto bytes = netSnmpResponse("public", 0x01000001, vbs);
   ResponseView r;
@@ -323,6 +324,10 @@ TEST(BerTest, WrongOidOrCountIsRecordedNotTrusted) {
   decodeResponse(plan[0], r, b);
   ASSERT_EQ(b.problems.size(), 2u);
   expectSameDecode(a, b);
+  // Comparing the encoded bytes with those of the request gives the same verdicts.
+  const auto sent = encodeGetRequest("public", plan[0].oids);
+  decodeResponse(plan[0], r, c, &sent);
+  expectSameDecode(a, c);
   EXPECT_FALSE(b.ifaces[0].hc_in.has_value());  // slot 3 is interface 0's ifHCInOctets
 }
 
