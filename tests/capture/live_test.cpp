@@ -99,6 +99,19 @@ class LiveCapture : public ::testing::Test {
       ASSERT_EQ(sh("ip netns exec " + ns + " sysctl -w net.ipv6.conf.default.disable_ipv6=1"), 0);
       ASSERT_EQ(sh("ip -n " + ns + " link set " + dev + " up"), 0);
     }
+    // Until link watch has given the device its queueing discipline (it runs under the RTNL
+    // lock, later when other namespaces are being torn down), frames sent on it are dropped by
+    // the placeholder "noop" one while send() reports success.
+    for (const auto& [ns, dev] : {std::pair{ns_tx_, dev_tx_}, std::pair{ns_rx_, dev_rx_}})
+      ASSERT_TRUE(linkReady(ns, dev)) << dev << " did not come up";
+  }
+  static bool linkReady(const std::string& ns, const std::string& dev) {
+    for (int i = 0; i < 250; ++i) {  // waits for the kernel, at most 5 s
+      if (sh("ip -n " + ns + " link show " + dev + " | grep -q 'LOWER_UP.*qdisc noqueue'") == 0)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
   }
   void TearDown() override {
     if (made_) {
