@@ -216,12 +216,12 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
   };
 
   // One family's socket and its preallocated batch arrays. The socket is not registered with
-  // the io_context directly (the reactor would wake on every arrival) but with poll_fd_, where
-  // it is armed one-shot only when the prober wants a wake-up for replies.
+  // the io_context directly (its reactor would wake on every arrival) but in poller_, an epoll
+  // set of its own, where it is armed one-shot only when the prober wants a wake-up for replies.
   struct Channel {
     Family family;
     int fd = -1;
-    bool armed = false;          // one-shot readiness armed in poll_fd_
+    bool armed = false;          // one-shot readiness armed in poller_
     std::size_t inflight = 0;    // probes awaiting a reply or timeout on this socket
     Nanos drained_at = 0;
     bool raw = false;
@@ -347,7 +347,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
     for (auto& f : inflight_) f.active = false;
     for (auto& t : targets_) t->probes = 0;
     for (Channel* ch : {&v4_, &v6_}) {
-      if (ch->fd >= 0) ::close(ch->fd);  // also leaves poll_fd_
+      if (ch->fd >= 0) ::close(ch->fd);  // also leaves poller_
       ch->fd = -1;
       ch->armed = false;
       ch->inflight = 0;
@@ -633,7 +633,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
 
   // ---- receiving ----
 
-  // One wait is always pending on poll_fd_; it completes only when a socket armed there
+  // One wait is always pending on poller_; it completes only when a socket armed there
   // becomes readable (or reports an error).
   void waitPoller() {
     poller_->async_wait(asio::posix::descriptor_base::wait_read,
