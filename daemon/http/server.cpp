@@ -36,6 +36,7 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   double lag_ms = 0.0;
   bool stopped = false;
   std::list<std::weak_ptr<Session>> sessions;
+  std::list<std::weak_ptr<Session>> refused;  // over the cap, being told 503
 };
 
 // One connection: read a request, answer it, repeat while the client keeps it alive.
@@ -131,6 +132,32 @@ struct Session : std::enable_shared_from_this<Session> {
                            });
   }
 
+  // Over the connection cap: a fixed 503 asking to retry in a second, then the same graceful
+  // close. Writing and draining together take at most a second (less with a shorter
+  // client_timeout), so a client that does not read cannot hold the connection.
+  void refuse() {
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\n"
+        "Server: circuitd\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Cache-Control: no-store\r\n"
+        "Retry-After: 1\r\n"
+        "Connection: close\r\n"
+        "Content-Length: 21\r\n"
+        "\r\n"
+        "too many connections\n";
+    stream.expires_after(std::min<std::chrono::steady_clock::duration>(
+        owner->limits.idle_timeout, std::chrono::seconds{1}));
+    asio::async_write(stream, asio::buffer(kBusy.data(), kBusy.size()),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec || self->owner->stopped) {
+                          self->close();
+                          return;
+                        }
+                        self->lingerClose();
+                      });
+  }
+
   void close() {
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -148,9 +175,18 @@ void ServerState::accept() {
     if (self->stopped) return;
     if (!ec) {
       self->sessions.remove_if([](const auto& w) { return w.expired(); });
+      self->refused.remove_if([](const auto& w) { return w.expired(); });
       if (self->sessions.size() >= self->limits.max_connections) {
-        beast::error_code ignored;
-        s.close(ignored);
+        // Refusals in flight are bounded too (each lasts at most a second): beyond as many as
+        // the cap, a connection is closed without an answer.
+        if (self->refused.size() >= self->limits.max_connections) {
+          beast::error_code ignored;
+          s.close(ignored);
+        } else {
+          auto session = std::make_shared<Session>(std::move(s), self);
+          self->refused.push_back(session);
+          session->refuse();
+        }
       } else {
         auto session = std::make_shared<Session>(std::move(s), self);
         self->sessions.push_back(session);
@@ -211,9 +247,11 @@ void Server::stop() {
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
   impl_->lag_timer.cancel();
-  for (auto& w : impl_->sessions)
-    if (auto s = w.lock()) s->close();
-  impl_->sessions.clear();
+  for (auto* list : {&impl_->sessions, &impl_->refused}) {
+    for (auto& w : *list)
+      if (auto s = w.lock()) s->close();
+    list->clear();
+  }
 }
 
 }  // namespace circuitd::http

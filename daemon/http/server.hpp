@@ -21,7 +21,7 @@ struct ServerLimits {
   std::uint32_t header_limit = 8 * 1024;             ///< request header bytes
   std::uint64_t body_limit = 8 * 1024;               ///< request body bytes
   std::chrono::milliseconds idle_timeout{10000};     ///< per read or write
-  std::size_t max_connections = 64;                  ///< further accepts are closed at once
+  std::size_t max_connections = 64;                  ///< further accepts get a 503 and are closed
 };
 
 /// Serves the router over TCP.
