@@ -10,6 +10,7 @@
 #include <sstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -193,12 +194,14 @@ struct Runtime::Impl {
   bool icmp_ok = false;
   std::string monitor_target;                    // the monitor's own uplink check, if any
   // libpcap's capture loop blocks, so it runs on its own thread and posts its samples to the
-  // loop; the inventory it keys circuits by is handed over under the mutex on reload. The stop
-  // wakes the capture at once, so the thread is always joined.
+  // loop at each window boundary, keeping one handle open; the inventory it keys circuits by is
+  // handed over under the mutex on reload and taken at the next boundary. The stop wakes the
+  // capture at once, so the thread is always joined.
   struct CaptureShared {
     capture::CaptureStop stop;
     std::mutex mu;
-    Inventory inventory;  // guarded by mu
+    Inventory inventory;             // guarded by mu
+    bool inventory_changed = false;  // guarded by mu: a reload set `inventory`
   };
   std::unique_ptr<CaptureShared> capture;
   std::thread capture_thread;
@@ -430,49 +433,65 @@ void Runtime::Impl::startCapture() {
   // handlers that use `this`; io_context::post is safe from any thread.
   capture_thread = std::thread([this, cs = capture.get(), iface] {
     auto send = [this](std::function<void()> fn) { asio::post(io, std::move(fn)); };
+    Inventory inv;
+    {
+      std::lock_guard<std::mutex> lock(cs->mu);
+      inv = cs->inventory;
+      cs->inventory_changed = false;
+    }
+    // One counter for the daemon's life: windows split its counts, CCM continuity carries on.
+    auto counter = capture::TrafficCounter::create(inv);
+    if (!counter) {
+      send([this, e = counter.error()] {
+        log->error("capture: {}; passive capture stopped", e.str());
+      });
+      return;
+    }
     bool failing = false;
-    while (!cs->stop.requested()) {
-      Inventory inv;
+    capture::CaptureOptions opt;
+    opt.stop = &cs->stop;
+    opt.sample_seconds = kCaptureWindowSeconds;
+    opt.on_ready = [&] {
+      if (failing) send([this, iface] { log->info("capture on {} working again", iface); });
+      failing = false;
+    };
+    opt.on_window = [&](const capture::CaptureWindow& w) {
+      send([this, iface, w] {
+        for (const auto& s : w.samples) observe(s);
+        log->debug(
+            "capture on {}: {} frames, {} matched to circuits, {} unmatched in the last {} s",
+            iface, w.frames, w.matched, w.unmatched, kCaptureWindowSeconds);
+      });
+      // A reload's inventory keys circuits from the next window on.
+      std::optional<Inventory> next;
       {
         std::lock_guard<std::mutex> lock(cs->mu);
-        inv = cs->inventory;
+        if (cs->inventory_changed) next = cs->inventory;
+        cs->inventory_changed = false;
       }
-      auto counter = capture::TrafficCounter::create(inv);
-      if (!counter) {
-        send([this, e = counter.error()] {
-          log->error("capture: {}; passive capture stopped", e.str());
+      if (!next) return;
+      if (auto r = counter->setInventory(*next); !r)
+        send([this, e = r.error()] {
+          log->error("capture: {}; keeping the previous circuits", e.str());
         });
-        break;
-      }
-      capture::CaptureOptions opt;
-      opt.seconds = kCaptureWindowSeconds;
-      opt.stop = &cs->stop;
+    };
+    // The handle stays open across windows; it is reopened only after a failure.
+    while (!cs->stop.requested()) {
       auto r = capture::captureLive(iface, *counter, [this, send](const CfmSample& s) {
         send([this, s] { observe(s); });
       }, opt);
-      auto samples = counter->throughputSamples();
-      const auto totals = counter->totals();
-      send([this, iface, samples = std::move(samples), totals] {
-        for (const auto& s : samples) observe(s);
-        log->debug("capture on {}: {} frames, {} matched to circuits, {} unmatched", iface,
-                   totals.frames, totals.matched, totals.unmatched);
-      });
-      if (!r) {
-        // Environment failure (interface gone, no CAP_NET_RAW): log once per change, retry.
-        if (!failing) send([this, e = r.error()] { log->error("capture: {}", e.str()); });
-        failing = true;
-        cs->stop.waitFor(std::chrono::seconds{5});
-      } else if (failing) {
-        failing = false;
-        send([this, iface] { log->info("capture on {} working again", iface); });
-      }
+      if (r) break;  // stopped
+      // Environment failure (interface gone, no CAP_NET_RAW): log once per change, retry.
+      if (!failing) send([this, e = r.error()] { log->error("capture: {}", e.str()); });
+      failing = true;
+      cs->stop.waitFor(std::chrono::seconds{5});
     }
   });
 }
 
 void Runtime::Impl::stopCapture() {
   if (!capture) return;
-  // The request wakes the capture's poll(); the thread finishes its window and returns.
+  // The request wakes the capture's poll(); the thread returns without a partial window.
   const auto t0 = SteadyClock::now();
   capture->stop.request();
   capture_thread.join();
@@ -771,6 +790,7 @@ void Runtime::Impl::reload() {
   if (capture) {
     std::lock_guard<std::mutex> lock(capture->mu);
     capture->inventory = next.inventory;  // the next capture window keys circuits by it
+    capture->inventory_changed = true;
   }
   if (auto* st = faults->store()) {
     if (auto r = st->putInventory(next.inventory); !r)

@@ -70,14 +70,32 @@ Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, 
   const auto start = std::chrono::steady_clock::now();
   const auto step_us = static_cast<std::int64_t>(opt.sample_seconds * 1e6);
   std::int64_t next_sample_us = -1;
+  std::string filter = opt.apply_filter ? counter.bpfFilter() : std::string{};
+  Result<void> filter_ok;  // an error once a changed filter could not be set: the capture ends
+  auto deliver = [&](const CaptureWindow& w) {
+    if (opt.on_window) opt.on_window(w);
+    if (opt.on_throughput)
+      for (const auto& s : w.samples) opt.on_throughput(s);
+    // on_window may have re-keyed the counter: the kernel filter follows on the same handle.
+    if (opt.apply_filter && filter_ok && counter.bpfFilter() != filter) {
+      filter = counter.bpfFilter();
+      filter_ok = setFilter(p, filter, where);
+    }
+  };
   auto periodic = [&](std::int64_t now_us) {
-    if (step_us <= 0 || !opt.on_throughput) return;
+    if (step_us <= 0 || !(opt.on_throughput || opt.on_window)) return;
     if (next_sample_us < 0) {
-      counter.takeInterval(now_us);  // the first interval starts here
+      counter.takeWindow(now_us);  // the first window starts here
       next_sample_us = now_us + step_us;
     }
     for (; now_us >= next_sample_us; next_sample_us += step_us)
-      for (const auto& s : counter.takeInterval(next_sample_us)) opt.on_throughput(s);
+      deliver(counter.takeWindow(next_sample_us));
+  };
+  // A failing live capture reports the window it was in, so nothing counted goes unreported.
+  auto failLive = [&](std::string what) -> Result<void> {
+    if (next_sample_us >= 0)
+      deliver(counter.takeWindow(std::max(wallMicros(), counter.totals().last_us)));
+    return fail(where, std::move(what));
   };
   const auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                     std::chrono::duration<double>(opt.seconds));
@@ -88,6 +106,7 @@ Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, 
       if (opt.seconds > 0 && std::chrono::steady_clock::now() >= deadline) return {};
       if (opt.max_frames && counter.totals().frames >= opt.max_frames) return {};
     }
+    if (!filter_ok) return filter_ok;
     pcap_pkthdr* h = nullptr;
     const u_char* data = nullptr;
     const int rc = pcap_next_ex(p, &h, &data);
@@ -104,8 +123,8 @@ Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, 
       emit(counter.advance(now), sink);
       if (live_fd < 0) continue;  // blocking handle: libpcap waited its own timeout
       if (fd_error)
-        return fail(where, fmt::format("after frame {}: capture socket error: {}",
-                                       counter.totals().frames, std::strerror(fd_error)));
+        return failLive(fmt::format("after frame {}: capture socket error: {}",
+                                    counter.totals().frames, std::strerror(fd_error)));
       int wait_ms = kIdleWaitMs;
       if (opt.seconds > 0)
         wait_ms = static_cast<int>(std::min<std::int64_t>(
@@ -114,6 +133,8 @@ Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, 
       fd_error = waitLive(live_fd, opt.stop, wait_ms);
     } else if (rc == PCAP_ERROR_BREAK) {  // end of file
       return {};
+    } else if (live) {
+      return failLive(fmt::format("after frame {}: {}", counter.totals().frames, pcap_geterr(p)));
     } else {
       return fail(where, fmt::format("after frame {}: {}", counter.totals().frames, pcap_geterr(p)));
     }

@@ -47,10 +47,17 @@ struct CaptureOptions {
   const CaptureStop* stop = nullptr;  ///< live: requested to end the capture (wakes it at once)
   std::uint64_t max_frames = 0;  ///< live: stop after this many frames (0 = no limit)
   std::function<void()> on_ready;  ///< live: called once the handle is capturing
-  /// Every `sample_seconds` of packet time (wall time when idle), per-circuit rates of the
-  /// interval go to `on_throughput` (0 = no periodic samples). A partial last interval is not sent.
+  /// Every `sample_seconds` of packet time (wall time when idle) the running window closes
+  /// (TrafficCounter::takeWindow) while the handle stays open, so no frame falls between two
+  /// windows and CCM continuity carries on: the window goes to `on_window` and its per-circuit
+  /// rates to `on_throughput` (0 = no windows). A partial last window is not sent when the
+  /// capture ends as asked (stop, seconds, max_frames, end of file); when a live capture fails,
+  /// it is, so that everything counted was reported.
   double sample_seconds = 0;
   std::function<void(const ThroughputSample&)> on_throughput;
+  /// Called at each window boundary; it may give the counter a new inventory
+  /// (TrafficCounter::setInventory): a changed BPF filter is set on the open handle then.
+  std::function<void(const CaptureWindow&)> on_window;
 };
 
 /// Reads a capture file (pcap or pcapng, Ethernet link type) into `counter`. Damaged frames are

@@ -81,6 +81,30 @@ Result<TrafficCounter> TrafficCounter::create(const Inventory& inventory) {
   return t;
 }
 
+Result<void> TrafficCounter::setInventory(const Inventory& inventory) {
+  auto next = create(inventory);
+  if (!next) return fail(next.error());
+  // Circuits the new inventory keeps carry their counts (whole capture and running window).
+  auto carry = [](std::vector<CircuitTraffic>& to, const std::vector<CircuitTraffic>& from) {
+    for (auto& ct : to) {
+      const auto it = std::find_if(from.begin(), from.end(), [&](const CircuitTraffic& o) {
+        return o.circuit == ct.circuit;
+      });
+      if (it == from.end()) continue;
+      ct.packets = it->packets;
+      ct.bytes = it->bytes;
+      ct.in_bytes = it->in_bytes;
+      ct.out_bytes = it->out_bytes;
+    }
+  };
+  carry(next->traffic_, traffic_);
+  carry(next->interval_, interval_);
+  keys_ = std::move(next->keys_);
+  traffic_ = std::move(next->traffic_);
+  interval_ = std::move(next->interval_);
+  return {};
+}
+
 void TrafficCounter::note(std::string problem) {
   if (totals_.problems.size() < kMaxProblems) totals_.problems.push_back(std::move(problem));
 }
@@ -202,24 +226,34 @@ std::vector<ThroughputSample> TrafficCounter::throughputSamples() const {
   return out;
 }
 
-std::vector<ThroughputSample> TrafficCounter::takeInterval(std::int64_t now_us) {
-  std::vector<ThroughputSample> out;
+CaptureWindow TrafficCounter::takeWindow(std::int64_t now_us) {
+  CaptureWindow w;
   if (interval_start_us_ < 0) interval_start_us_ = now_us;
+  w.start_us = interval_start_us_;
+  w.end_us = now_us;
+  w.frames = totals_.frames - interval_base_.frames;
+  w.bytes = totals_.bytes - interval_base_.bytes;
+  w.matched = totals_.matched - interval_base_.matched;
+  w.unmatched = totals_.unmatched - interval_base_.unmatched;
+  w.circuits = interval_;
   const double span = static_cast<double>(now_us - interval_start_us_) / 1e6;
-  if (span <= 0) return out;
   for (auto& ct : interval_) {
-    ThroughputSample s;
-    s.circuit = ct.circuit;
-    s.time = timeFromMicros(now_us);
-    s.source = ThroughputSample::Source::Capture;
-    const bool directional = ct.in_bytes + ct.out_bytes > 0;
-    s.in_bps = static_cast<double>(directional ? ct.in_bytes : ct.bytes) * 8 / span;
-    s.out_bps = static_cast<double>(directional ? ct.out_bytes : 0) * 8 / span;
-    out.push_back(s);
+    if (span > 0) {
+      ThroughputSample s;
+      s.circuit = ct.circuit;
+      s.time = timeFromMicros(now_us);
+      s.source = ThroughputSample::Source::Capture;
+      const bool directional = ct.in_bytes + ct.out_bytes > 0;
+      s.in_bps = static_cast<double>(directional ? ct.in_bytes : ct.bytes) * 8 / span;
+      s.out_bps = static_cast<double>(directional ? ct.out_bytes : 0) * 8 / span;
+      w.samples.push_back(s);
+    }
     ct.packets = ct.bytes = ct.in_bytes = ct.out_bytes = 0;
   }
   interval_start_us_ = now_us;
-  return out;
+  interval_base_ = totals_;
+  interval_base_.problems.clear();
+  return w;
 }
 
 std::string formatTable(const TrafficCounter& c) {

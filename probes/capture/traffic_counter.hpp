@@ -53,12 +53,28 @@ struct CaptureTotals {
   std::vector<std::string> problems;
 };
 
+/// What a capture counted in one window [start_us, end_us): frames of any kind and per-circuit
+/// traffic, with the per-circuit bit rates over the window as the engine's samples.
+struct CaptureWindow {
+  std::int64_t start_us = 0;
+  std::int64_t end_us = 0;
+  std::uint64_t frames = 0;  ///< every frame read, as CaptureTotals::frames
+  std::uint64_t bytes = 0;
+  std::uint64_t matched = 0;
+  std::uint64_t unmatched = 0;
+  std::vector<CircuitTraffic> circuits;   ///< counts of the window, one per keyed circuit
+  std::vector<ThroughputSample> samples;  ///< rates of the window (source Capture, stamped end_us)
+};
+
 /// Counts frames per circuit and tracks CCM continuity per MEP.
 class TrafficCounter {
  public:
   /// Builds the circuit map; an unparseable prefix or a VLAN id used twice is an error
   /// naming the circuit.
   static Result<TrafficCounter> create(const Inventory& inventory);
+  /// Keys circuits by a new inventory from now on; counts of circuits it keeps, the totals and
+  /// the CCM continuity state carry on. On error (as create) nothing changes.
+  Result<void> setInventory(const Inventory& inventory);
 
   /// Counts one frame; returns CFM continuity changes it (or the passage of time) caused.
   std::vector<CfmSample> onFrame(std::int64_t time_us, std::span<const std::uint8_t> captured,
@@ -70,9 +86,10 @@ class TrafficCounter {
   std::string bpfFilter() const;
   /// Per-circuit averages over the capture's span, as the engine's samples (source Capture).
   std::vector<ThroughputSample> throughputSamples() const;
-  /// Per-circuit rates since the previous call (or the first frame), stamped `now_us`; starts
-  /// the next interval. Empty when no time has passed. For a live capture's periodic samples.
-  std::vector<ThroughputSample> takeInterval(std::int64_t now_us);
+  /// Closes the window running since the previous call (or the first frame) at `now_us` and
+  /// starts the next: every frame counted belongs to exactly one window. Samples are empty
+  /// when no time has passed. For periodic samples of a capture that stays open.
+  CaptureWindow takeWindow(std::int64_t now_us);
 
   const std::vector<CircuitTraffic>& circuits() const { return traffic_; }
   const CaptureTotals& totals() const { return totals_; }
@@ -90,8 +107,9 @@ class TrafficCounter {
 
   std::vector<Key> keys_;
   std::vector<CircuitTraffic> traffic_;
-  std::vector<CircuitTraffic> interval_;  ///< counts since the last takeInterval()
+  std::vector<CircuitTraffic> interval_;  ///< counts since the last takeWindow()
   std::int64_t interval_start_us_ = -1;
+  CaptureTotals interval_base_;  ///< totals when the running window began
   CaptureTotals totals_;
   CcmTracker ccm_;
 };

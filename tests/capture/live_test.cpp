@@ -105,6 +105,19 @@ class LiveCapture : public ::testing::Test {
     for (const auto& [ns, dev] : {std::pair{ns_tx_, dev_tx_}, std::pair{ns_rx_, dev_rx_}})
       ASSERT_TRUE(linkReady(ns, dev)) << dev << " did not come up";
   }
+  // A counter of `dev` in namespace `ns` as the kernel keeps it (statistics/rx_packets, ...);
+  // -1 when it cannot be read.
+  static long long kernelCount(const std::string& ns, const std::string& dev,
+                               const std::string& counter) {
+    const std::string cmd =
+        "ip netns exec " + ns + " cat /sys/class/net/" + dev + "/statistics/" + counter;
+    FILE* f = ::popen(cmd.c_str(), "r");
+    if (!f) return -1;
+    long long v = -1;
+    if (std::fscanf(f, "%lld", &v) != 1) v = -1;
+    ::pclose(f);
+    return v;
+  }
   static bool linkReady(const std::string& ns, const std::string& dev) {
     for (int i = 0; i < 250; ++i) {  // waits for the kernel, at most 5 s
       if (sh("ip -n " + ns + " link show " + dev + " | grep -q 'LOWER_UP.*qdisc noqueue'") == 0)
@@ -240,4 +253,156 @@ TEST_F(LiveCapture, StopEndsACaptureWithTrafficFlowingWithin300Ms) {
   EXPECT_LT(took, std::chrono::milliseconds(300));
   std::printf("traffic flowing (%llu frames captured): capture returned %lld ms after the stop\n",
               static_cast<unsigned long long>(frames), static_cast<long long>(took.count()));
+}
+
+// One handle across window boundaries: a steady stream of VLAN 100 frames with a CCM every
+// second runs across at least three boundaries of 0.5 s windows. Every frame the receiving
+// interface took in (the kernel's rx_packets) is counted, the windows follow one another
+// without a gap and add up to the total, and the MEP is seen once and loses continuity once,
+// 3.5 s after its last CCM, long after the windows it was seen in had closed.
+TEST_F(LiveCapture, WindowsSplitOneOpenCaptureWithoutAGap) {
+  constexpr double kWindow = 0.5;
+  constexpr int kFrames = 400;    // 200 frames/s for 2 s: four windows and more
+  constexpr int kCcmEvery = 200;  // one CCM a second (interval code 4)
+  constexpr std::size_t kLength = 600;
+  auto counter = cap::TrafficCounter::create(gen::inventory());
+  ASSERT_TRUE(counter);
+  const long long rx_before = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  ASSERT_GE(rx_before, 0);
+
+  cap::CaptureStop stop;
+  std::vector<cap::CaptureWindow> windows;  // written by the capture thread until it is joined
+  std::vector<circuitd::CfmSample> cfm;
+  std::promise<void> ready;
+  auto ready_f = ready.get_future();
+  circuitd::Result<void> result;
+  std::thread rx([&] {
+    if (!enterNs(ns_rx_)) {
+      result = circuitd::fail("setns", ns_rx_);
+      ready.set_value();
+      return;
+    }
+    cap::CaptureOptions opt;
+    opt.stop = &stop;
+    opt.seconds = 60;  // failsafe only
+    opt.sample_seconds = kWindow;
+    opt.on_window = [&](const cap::CaptureWindow& w) { windows.push_back(w); };
+    bool told = false;
+    opt.on_ready = [&] {
+      told = true;
+      ready.set_value();
+    };
+    result = cap::captureLive(
+        dev_rx_, *counter, [&](const circuitd::CfmSample& s) { cfm.push_back(s); }, opt);
+    if (!told) ready.set_value();
+  });
+  ASSERT_EQ(ready_f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+
+  // Paced on an absolute schedule, so a late wake-up does not stretch the stream.
+  std::uint64_t sent = 0, ccms = 0;
+  std::string tx_error;
+  std::thread tx([&] {
+    if (!enterNs(ns_tx_)) {
+      tx_error = "setns " + ns_tx_;
+      return;
+    }
+    const int fd = ::socket(AF_PACKET, SOCK_RAW, 0);
+    if (fd < 0) {
+      tx_error = "AF_PACKET socket";
+      return;
+    }
+    sockaddr_ll to{};
+    to.sll_family = AF_PACKET;
+    to.sll_ifindex = static_cast<int>(::if_nametoindex(dev_tx_.c_str()));
+    to.sll_halen = 6;
+    const auto frame = gen::taggedFrame(100, kLength);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < kFrames; ++i) {
+      std::this_thread::sleep_until(t0 + std::chrono::microseconds(i * 5000));
+      const auto f = i % kCcmEvery == 0
+                         ? gen::taggedCcm(100, 11, static_cast<std::uint32_t>(ccms + 1), 4)
+                         : frame;
+      if (::sendto(fd, f.data(), f.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) ==
+          static_cast<ssize_t>(f.size())) {
+        ++sent;
+        if (i % kCcmEvery == 0) ++ccms;
+      }
+    }
+    ::close(fd);
+  });
+  tx.join();
+  ASSERT_TRUE(tx_error.empty()) << tx_error;
+  // Waits (not a timed assertion) until the kernel took in every frame and the last CCM is
+  // 3.5 intervals old, plus two windows, so the last frame's window has closed.
+  long long rx_after = -1;
+  for (int i = 0; i < 100; ++i) {
+    rx_after = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+    if (rx_after - rx_before >= static_cast<long long>(sent)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500 + 2 * 500));
+  stop.request();
+  rx.join();
+  ASSERT_TRUE(result) << result.error().str();
+
+  EXPECT_EQ(sent, static_cast<std::uint64_t>(kFrames));
+  EXPECT_EQ(rx_after - rx_before, static_cast<long long>(sent))
+      << "frames the receiving interface took in";
+  const auto& totals = counter->totals();
+  EXPECT_EQ(totals.frames, sent) << "frames counted by the capture";
+  EXPECT_EQ(totals.matched, sent);
+
+  // Windows: contiguous, each kWindow long, together the whole capture.
+  ASSERT_FALSE(windows.empty());
+  std::uint64_t frames = 0, matched = 0, packets = 0, bytes = 0;
+  int with_traffic = 0;
+  double bits = 0;
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    const auto& w = windows[i];
+    SCOPED_TRACE(i);
+    if (i > 0) {
+      EXPECT_EQ(w.start_us, windows[i - 1].end_us) << "a gap between windows";
+    }
+    EXPECT_EQ(w.end_us - w.start_us, static_cast<std::int64_t>(kWindow * 1e6));
+    frames += w.frames;
+    matched += w.matched;
+    if (w.frames) ++with_traffic;
+    for (const auto& ct : w.circuits) {
+      if (ct.circuit != "STN-VLAN100") {
+        EXPECT_EQ(ct.packets, 0u) << ct.circuit;
+        continue;
+      }
+      packets += ct.packets;
+      bytes += ct.bytes;
+    }
+    for (const auto& s : w.samples)
+      if (s.circuit == "STN-VLAN100") bits += s.in_bps * kWindow;
+  }
+  EXPECT_EQ(frames, totals.frames) << "the windows add up to the total";
+  EXPECT_EQ(matched, totals.matched);
+  EXPECT_GE(with_traffic, 4) << "the stream was meant to cross at least three boundaries";
+  const auto& vlan100 = counter->circuits()[0];
+  ASSERT_EQ(vlan100.circuit, "STN-VLAN100");
+  EXPECT_EQ(packets, vlan100.packets);
+  EXPECT_EQ(bytes, vlan100.bytes);
+  EXPECT_EQ(vlan100.packets, sent);
+  EXPECT_NEAR(bits, static_cast<double>(vlan100.bytes) * 8,
+              1e-3 * static_cast<double>(vlan100.bytes));
+
+  // CCM continuity across the windows: one MEP, every CCM, first sight once and LOC once.
+  const auto& meps = counter->ccm().meps();
+  ASSERT_EQ(meps.size(), 1u);
+  const auto& mep = meps.begin()->second;
+  EXPECT_EQ(mep.ccms, ccms);
+  EXPECT_EQ(mep.sequence_errors, 0u);
+  EXPECT_EQ(mep.loc_events, 1u);
+  EXPECT_TRUE(mep.loc);
+  ASSERT_EQ(cfm.size(), 2u) << "first sight, then loss of continuity";
+  EXPECT_FALSE(cfm[0].loss_of_continuity);
+  EXPECT_TRUE(cfm[1].loss_of_continuity);
+  std::printf(
+      "%llu frames sent, %lld taken in by the receiving interface, %llu counted in %zu "
+      "windows of %.1f s (%d with traffic)\n",
+      static_cast<unsigned long long>(sent), rx_after - rx_before,
+      static_cast<unsigned long long>(frames), windows.size(), kWindow, with_traffic);
 }

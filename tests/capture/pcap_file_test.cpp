@@ -190,3 +190,58 @@ TEST(CaptureFilesTest, PeriodicSamplesSplitTheFileIntoIntervalsOfPacketTime) {
   }
   EXPECT_NEAR(vlan100_bits, 80 * 1000 * 8, 1e-6);
 }
+
+// Windows over a file: contiguous, adding up to what the counter counted in them; a new
+// inventory given at a boundary keys circuits from the next window on while the MEP state and
+// the counts of the circuits it keeps carry on.
+TEST(CaptureFilesTest, WindowsAddUpAndANewInventoryKeepsTheMepState) {
+  auto plain = cap::TrafficCounter::create(gen::inventory());
+  ASSERT_TRUE(plain);
+  ASSERT_TRUE(cap::readFile(kDataDir + "cfm.pcap", *plain));
+
+  auto c = cap::TrafficCounter::create(gen::inventory());
+  ASSERT_TRUE(c);
+  circuitd::Inventory fewer = gen::inventory();
+  std::erase_if(fewer.circuits, [](const circuitd::Circuit& x) { return x.key == "STN-QINQ"; });
+  std::vector<cap::CaptureWindow> windows;
+  cap::CaptureOptions opt;
+  opt.sample_seconds = 5;
+  opt.on_window = [&](const cap::CaptureWindow& w) {
+    windows.push_back(w);
+    if (windows.size() == 2) {
+      ASSERT_TRUE(c->setInventory(fewer));
+    }
+  };
+  ASSERT_TRUE(cap::readFile(kDataDir + "cfm.pcap", *c, {}, opt));
+  // The file spans 0.003 .. 29.5 s: five whole 5 s windows.
+  ASSERT_EQ(windows.size(), 5u);
+  std::uint64_t frames = 0, vlan100 = 0;
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    if (i > 0) {
+      EXPECT_EQ(windows[i].start_us, windows[i - 1].end_us) << i;
+    }
+    frames += windows[i].frames;
+    EXPECT_EQ(windows[i].circuits.size(), i < 2 ? 5u : 4u) << i;
+    for (const auto& ct : windows[i].circuits)
+      if (ct.circuit == "STN-VLAN100") vlan100 += ct.packets;
+  }
+  // The partial last window (from 25.003 s) is not sent.
+  EXPECT_LT(frames, c->totals().frames);
+  EXPECT_EQ(c->circuits().size(), 4u);
+  EXPECT_EQ(c->totals().frames, plain->totals().frames);
+  EXPECT_EQ(c->circuits()[0].circuit, "STN-VLAN100");
+  EXPECT_EQ(c->circuits()[0].packets, plain->circuits()[0].packets);
+  EXPECT_GT(vlan100, 0u);
+  EXPECT_LE(vlan100, c->circuits()[0].packets);
+  // The MEPs went through the same states as without windows and the re-keying.
+  ASSERT_EQ(c->ccm().meps().size(), plain->ccm().meps().size());
+  for (const auto& [key, m] : plain->ccm().meps()) {
+    SCOPED_TRACE(key);
+    const auto& n = c->ccm().meps().at(key);
+    EXPECT_EQ(n.ccms, m.ccms);
+    EXPECT_EQ(n.loc_events, m.loc_events);
+    EXPECT_EQ(n.loc, m.loc);
+    EXPECT_EQ(n.rdi_ccms, m.rdi_ccms);
+    EXPECT_EQ(n.sequence_errors, m.sequence_errors);
+  }
+}
