@@ -1,8 +1,11 @@
 #pragma once
 // A real HTTP/1.1 server on 127.0.0.1 (port 0) for the notification tests: it records every
-// request and answers with a status the test chooses. Runs its own thread and io_context.
+// request and answers with a status the test chooses. Every connection runs on the one
+// io_context it owns, on its own thread: destruction stops and joins that thread, and the
+// connections still open go with the io_context, so none outlives the receiver.
 #include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -50,20 +53,18 @@ class HttpReceiver {
   }
 
  private:
-  void accept() {
-    acceptor_.async_accept([this](boost::system::error_code ec, boost::asio::ip::tcp::socket s) {
-      if (!ec) std::thread([this, sock = std::move(s)]() mutable { serve(std::move(sock)); }).detach();
-      accept();
-    });
-  }
-  void serve(boost::asio::ip::tcp::socket sock) {
-    namespace http = boost::beast::http;
-    boost::beast::flat_buffer buf;
-    for (;;) {
-      http::request<http::string_body> req;
-      boost::system::error_code ec;
-      http::read(sock, buf, req, ec);
-      if (ec) return;
+  // One connection: read a request, record it, answer it, repeat while kept alive.
+  struct Connection : std::enable_shared_from_this<Connection> {
+    Connection(HttpReceiver& o, boost::asio::ip::tcp::socket s) : owner(o), sock(std::move(s)) {}
+    void read() {
+      req = {};
+      boost::beast::http::async_read(
+          sock, buf, req, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+            if (!ec) self->answer();
+          });
+    }
+    void answer() {
+      namespace http = boost::beast::http;
       ReceivedRequest r;
       r.target = std::string(req.target());
       for (const auto& h : req) {
@@ -72,20 +73,34 @@ class HttpReceiver {
         r.headers[name] = std::string(h.value());
       }
       r.body = req.body();
-      const int status = status_;
+      const int status = owner.status_;
       // Recorded only when it will be answered with success or failure, as a server would.
       {
-        std::lock_guard<std::mutex> l(m_);
-        requests_.push_back(std::move(r));
+        std::lock_guard<std::mutex> l(owner.m_);
+        owner.requests_.push_back(std::move(r));
       }
-      http::response<http::string_body> res{static_cast<http::status>(status), 11};
+      res = {static_cast<http::status>(status), 11};
       res.set(http::field::content_type, "text/plain");
       res.body() = status < 300 ? "ok" : "fail";
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
-      http::write(sock, res, ec);
-      if (ec || !req.keep_alive()) return;
+      http::async_write(sock, res,
+                        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                          if (!ec && self->res.keep_alive()) self->read();
+                        });
     }
+    HttpReceiver& owner;  // outlived: the connection lives only inside owner.io_
+    boost::asio::ip::tcp::socket sock;
+    boost::beast::flat_buffer buf;
+    boost::beast::http::request<boost::beast::http::string_body> req;
+    boost::beast::http::response<boost::beast::http::string_body> res;
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](boost::system::error_code ec, boost::asio::ip::tcp::socket s) {
+      if (!ec) std::make_shared<Connection>(*this, std::move(s))->read();
+      accept();
+    });
   }
 
   boost::asio::io_context io_;
