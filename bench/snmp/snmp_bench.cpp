@@ -323,6 +323,13 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(st.dropped.malformed),
                 static_cast<unsigned long long>(st.send_errors),
                 static_cast<unsigned long long>(unreachable - unreachable0));
+    std::printf("  v2c replies %llu in %llu read wake-ups (%.2f per wake-up), %llu requests\n",
+                static_cast<unsigned long long>(st.datagrams - before.datagrams),
+                static_cast<unsigned long long>(st.read_wakeups - before.read_wakeups),
+                st.read_wakeups > before.read_wakeups
+                    ? double(st.datagrams - before.datagrams) / double(st.read_wakeups - before.read_wakeups)
+                    : 0.0,
+                static_cast<unsigned long long>(st.requests - before.requests));
     std::printf("  peak RSS (whole process):  %ld kB\n", peakRssKb());
   }
 

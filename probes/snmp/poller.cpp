@@ -105,6 +105,7 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
   std::list<ReqPtr> queue;
   std::list<ReqPtr> spare;  ///< list nodes kept for reuse, so queueing does not allocate
   std::shared_ptr<V2cTransport> fast;
+  PollerStats stats_base;  ///< transport counters of transports closed by stop()
   std::size_t total_in_flight = 0;
   bool started = false;
   std::mt19937_64 rng;
@@ -362,6 +363,7 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
 
   /// v2c: each PDU of the plan encoded once, sent as is with a fresh request-id.
   void encodePlan(const DevPtr& d) {
+    cancelGets(d);  // none is in flight between rounds; the transport must not keep their tags
     d->requests.clear();
     d->get_reqs.clear();  // objects still queued from an ended round are dropped by pump()
     for (std::size_t i = 0; i < d->plan.size(); ++i) {
@@ -427,8 +429,17 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
     if (--d->round.pending == 0) finishPoll(d);
   }
 
+  /// Copies the transport's counters (they accumulate over transports after a stop()).
+  void syncTransportStats() {
+    if (!fast) return;
+    stats.send_errors = stats_base.send_errors + fast->sendErrors();
+    stats.read_wakeups = stats_base.read_wakeups + fast->readWakeups();
+    stats.datagrams = stats_base.datagrams + fast->datagramsReceived();
+  }
+
   /// Forgets the device's v2c GETs in flight (the round ended or the device went away).
   void cancelGets(const DevPtr& d) {
+    if (!fast) return;
     for (auto& r : d->get_reqs) {
       if (r->state != Req::State::InFlight) continue;
       fast->cancel(r->request_id);
@@ -628,6 +639,8 @@ void SnmpPoller::stop() {
   impl_->queue.clear();
   impl_->total_in_flight = 0;
   if (impl_->fast) {
+    impl_->syncTransportStats();
+    impl_->stats_base = impl_->stats;
     impl_->fast->close();
     impl_->fast.reset();
   }
@@ -653,7 +666,7 @@ std::vector<std::string> SnmpPoller::missingInterfaces(const std::string& device
 }
 
 const PollerStats& SnmpPoller::stats() const {
-  if (impl_->fast) impl_->stats.send_errors = impl_->fast->sendErrors();
+  impl_->syncTransportStats();
   return impl_->stats;
 }
 

@@ -84,6 +84,8 @@ struct PollerStats {
   std::uint64_t queued_max = 0;      ///< largest number of requests waiting for a slot
   std::uint64_t max_in_flight = 0;   ///< most requests outstanding at once, all devices
   std::uint64_t send_errors = 0;     ///< v2c GET datagrams the kernel refused (then retried)
+  std::uint64_t read_wakeups = 0;    ///< v2c socket readiness wake-ups
+  std::uint64_t datagrams = 0;       ///< v2c datagrams received (accepted or dropped)
   ReplyDrops dropped;                ///< v2c GET replies dropped
 };
 

@@ -199,6 +199,7 @@ void V2cTransport::armRead(Socket& s) {
     auto self = weak.lock();
     if (!self || ec || self->closed_) return;
     sp->reading = false;
+    ++self->read_wakeups_;
     self->drain(*sp);
   });
 }
@@ -223,6 +224,7 @@ void V2cTransport::drain(Socket& s) {
       armRead(s);
       return;
     }
+    datagrams_ += static_cast<std::uint64_t>(n);
     for (int i = 0; i < n && !closed_; ++i) {
       const auto& m = rx_msgs_[static_cast<std::size_t>(i)];
       handleDatagram(rx_.data() + static_cast<std::size_t>(i) * kRxSize, m.msg_len,

@@ -72,6 +72,9 @@ class V2cTransport : public std::enable_shared_from_this<V2cTransport> {
   std::size_t outstanding() const { return active_; }
   /// Datagrams that sendmmsg did not take (they time out and are retried like lost ones).
   std::uint64_t sendErrors() const { return send_errors_; }
+  /// Read wake-ups (readiness events drained) and datagrams received, for the benchmark.
+  std::uint64_t readWakeups() const { return read_wakeups_; }
+  std::uint64_t datagramsReceived() const { return datagrams_; }
 
  private:
   struct Pending {
@@ -113,6 +116,8 @@ class V2cTransport : public std::enable_shared_from_this<V2cTransport> {
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point armed_at_ = std::chrono::steady_clock::time_point::max();
   std::uint64_t send_errors_ = 0;
+  std::uint64_t read_wakeups_ = 0;
+  std::uint64_t datagrams_ = 0;
   // recvmmsg buffers, allocated once.
   std::vector<std::uint8_t> rx_;
   std::vector<::mmsghdr> rx_msgs_;
