@@ -541,9 +541,10 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
 
   /// The first grid point at or after `t`: rounds due within one grid slot start together, so
   /// that one timer wake-up and one sendmmsg serve all of them.
-  SteadyClock::time_point onGrid(SteadyClock::time_point t) const {
+  /// No grid for an interval not longer than it (a round would then slip into the next one).
+  SteadyClock::time_point onGrid(SteadyClock::time_point t, Duration interval) const {
     const auto g = std::chrono::duration_cast<SteadyClock::duration>(limits.start_grid);
-    if (g.count() <= 0) return t;
+    if (g.count() <= 0 || limits.start_grid >= interval) return t;
     const auto since = t.time_since_epoch();
     const auto up = ((since + g - SteadyClock::duration{1}) / g) * g;
     return SteadyClock::time_point(up);
@@ -551,7 +552,7 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
 
   void schedule(const DevPtr& d, SteadyClock::time_point at) {
     d->next_tick = at;
-    d->tick.expires_at(onGrid(at));
+    d->tick.expires_at(onGrid(at, d->t.interval));
     std::weak_ptr<Impl> weak = weak_from_this();
     d->tick.async_wait([weak, d](const boost::system::error_code& ec) {
       auto self = weak.lock();
