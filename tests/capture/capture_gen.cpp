@@ -297,6 +297,10 @@ std::vector<std::uint8_t> taggedFrame(std::uint16_t vlan, std::size_t length) {
   return ipv4Frame({{0x8100, vlan}}, "192.0.2.1", "192.0.2.2", length);
 }
 
+std::vector<std::uint8_t> untaggedFrame(const char* src, const char* dst, std::size_t length) {
+  return ipv4Frame({}, src, dst, length);
+}
+
 std::vector<std::uint8_t> taggedCcm(std::uint16_t vlan, std::uint16_t mep_id,
                                     std::uint32_t sequence, std::uint8_t interval_code) {
   return ccmFrame({{0x8100, vlan}}, 5, mep_id, sequence, interval_code, false, "bureau",

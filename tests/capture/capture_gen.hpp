@@ -38,6 +38,8 @@ Capture cfmCapture();
 
 /// One IPv4/UDP frame of `length` octets (no FCS) tagged with `vlan`, 192.0.2.1 -> 192.0.2.2.
 std::vector<std::uint8_t> taggedFrame(std::uint16_t vlan, std::size_t length);
+/// One untagged IPv4/UDP frame of `length` octets (no FCS) from `src` to `dst`.
+std::vector<std::uint8_t> untaggedFrame(const char* src, const char* dst, std::size_t length);
 /// One CCM of MEP `mep_id` at MD level 5 tagged with `vlan` (MD "bureau", MA "ma-<vlan>");
 /// interval codes as 802.1ag: 3 = 100 ms, 4 = 1 s.
 std::vector<std::uint8_t> taggedCcm(std::uint16_t vlan, std::uint16_t mep_id,

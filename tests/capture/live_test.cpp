@@ -424,3 +424,88 @@ TEST_F(LiveCapture, WindowsSplitOneOpenCaptureWithoutAGap) {
       static_cast<unsigned long long>(sent), rx_after - rx_before,
       static_cast<unsigned long long>(frames), windows.size(), kWindow, with_traffic);
 }
+
+// A new inventory given at a window boundary re-keys the open capture: a prefix circuit added
+// then changes the kernel filter on the same handle, so its untagged traffic, dropped by the
+// kernel before, is counted from the next window on.
+TEST_F(LiveCapture, ANewInventoryAtABoundarySetsItsFilterOnTheOpenHandle) {
+  constexpr double kWindow = 0.4;
+  auto counter = cap::TrafficCounter::create(gen::inventory());
+  ASSERT_TRUE(counter);
+  circuitd::Inventory more = gen::inventory();
+  circuitd::Circuit added;
+  added.key = added.link_id = "STN-PREFIX-NEW";
+  added.prefix = "10.99.0.0/24";
+  more.circuits.push_back(added);
+
+  cap::CaptureStop stop;
+  std::vector<cap::CaptureWindow> windows;
+  std::atomic<int> rekeyed_at{-1};  // index of the first window counted with the new inventory
+  circuitd::Result<void> result;
+  cap::CaptureOptions opt;
+  opt.stop = &stop;
+  opt.seconds = 60;  // failsafe only
+  opt.sample_seconds = kWindow;
+  opt.on_window = [&](const cap::CaptureWindow& w) {
+    windows.push_back(w);
+    if (windows.size() == 3) {
+      EXPECT_TRUE(counter->setInventory(more));
+      rekeyed_at = 3;
+    }
+  };
+  std::thread rx = startCapture(*counter, opt, result);
+  ThreadGuard rx_guard{rx, stop};
+
+  // 100 frames a second to the new prefix until the re-keyed capture has had two windows.
+  std::uint64_t sent = 0;
+  std::string tx_error;
+  std::atomic<bool> quit{false};
+  std::thread tx([&] {
+    if (!enterNs(ns_tx_)) {
+      tx_error = "setns " + ns_tx_;
+      return;
+    }
+    const int fd = ::socket(AF_PACKET, SOCK_RAW, 0);
+    sockaddr_ll to{};
+    to.sll_family = AF_PACKET;
+    to.sll_ifindex = static_cast<int>(::if_nametoindex(dev_tx_.c_str()));
+    to.sll_halen = 6;
+    const auto f = gen::untaggedFrame("192.0.2.1", "10.99.0.5", 200);
+    while (!quit) {
+      if (::sendto(fd, f.data(), f.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) > 0)
+        ++sent;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::close(fd);
+  });
+  // Waits (not a timed assertion) for five windows, two after the re-keying.
+  for (int i = 0; i < 200 && rekeyed_at < 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(2.5 * kWindow * 1000)));
+  quit = true;
+  tx.join();
+  stop.request();
+  rx.join();
+  ASSERT_TRUE(tx_error.empty()) << tx_error;
+  ASSERT_TRUE(result) << result.error().str();
+  ASSERT_EQ(rekeyed_at.load(), 3);
+  ASSERT_GE(windows.size(), 5u);
+  EXPECT_GT(sent, 0u);
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    SCOPED_TRACE(i);
+    if (i < 3) {
+      // The old filter kept the traffic of no circuit in the kernel.
+      EXPECT_EQ(windows[i].frames, 0u);
+      EXPECT_EQ(windows[i].circuits.size(), 5u);
+    } else {
+      ASSERT_EQ(windows[i].circuits.size(), 6u);
+      EXPECT_EQ(windows[i].circuits.back().circuit, "STN-PREFIX-NEW");
+      if (i > 3) {  // a whole window with the new filter
+        EXPECT_GT(windows[i].circuits.back().packets, 0u);
+        EXPECT_EQ(windows[i].circuits.back().packets, windows[i].frames);
+      }
+    }
+  }
+  EXPECT_GT(counter->circuits().back().packets, 0u);
+  EXPECT_EQ(counter->totals().unmatched, 0u);
+}
