@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -332,4 +333,43 @@ TEST_F(FastPathTest, RetriesExhaustedIsATimeout) {
   // The next round starts afresh on the same request objects.
   EXPECT_EQ(h.round("d").device->error, "timeout");
   EXPECT_EQ(proxy.gets(), 4);
+}
+
+TEST(FastPathV6Test, PollsAnIpv6AgentOverTheSharedV6Socket) {
+  ASSERT_TRUE(requireTool("/usr/sbin/snmpd"));
+  TempDir dir;
+  const auto port = freeUdpPort();
+  const std::string conf = dir.path() + "/snmpd.conf";
+  std::ofstream(conf) << "rocommunity6 public ::1\n";
+  Process snmpd({"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", conf, "-M", "/dev/null",
+                 "udp6:[::1]:" + std::to_string(port)},
+                toolEnv(dir.path()), dir.path() + "/snmpd.log");
+  PollHarness h;
+  PollTarget t;
+  t.device = "v6";
+  t.address = "::1";
+  t.port = port;
+  t.credentials.community = "public";
+  t.interfaces = {"lo"};
+  t.timeout = 300ms;
+  t.retries = 0;
+  ASSERT_EQ(h.add(t), "");
+  // snmpd needs a moment to bind; a round before that is a timeout.
+  RoundResult r;
+  for (int i = 0; i < 50; ++i) {
+    r = h.round("v6");
+    if (r.device && r.device->reachable) break;
+    ASSERT_FALSE(snmpd.tryWait().has_value()) << "snmpd exited";
+  }
+  ASSERT_TRUE(r.device.has_value());
+  ASSERT_TRUE(r.device->reachable) << r.device->error;
+  ASSERT_EQ(r.samples.size(), 1u);
+  EXPECT_EQ(r.samples[0].if_index, 1);
+  // A second round goes over the v6 GET socket only (the walk was in the first).
+  const auto before = h.poller().stats().datagrams;
+  const auto second = h.round("v6");
+  ASSERT_TRUE(second.device.has_value());
+  EXPECT_TRUE(second.device->reachable) << second.device->error;
+  EXPECT_EQ(h.poller().stats().datagrams, before + 1);
+  EXPECT_EQ(h.poller().stats().dropped.total(), 0u);
 }
