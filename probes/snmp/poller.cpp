@@ -118,6 +118,7 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
     r->dev = d;
     r->issue = std::move(issue);
     r->done = std::move(done);
+    r->round = d->round_no;
     enqueue(r, false);
     pump();
   }
@@ -145,8 +146,8 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
     for (auto it = queue.begin(); it != queue.end() && total_in_flight < limits.max_in_flight_total;) {
       auto& r = *it;
       auto d = r->dev.lock();
-      // A GET left queued by a round that already ended (failed) is not sent.
-      if (!d || d->removed || (r->pdu >= 0 && (!d->running || r->round != d->round_no))) {
+      // A request left queued by a round that already ended (failed) is not sent.
+      if (!d || d->removed || !d->running || r->round != d->round_no) {
         r->state = Req::State::Idle;
         it = dequeue(it);
         continue;
@@ -197,7 +198,10 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
         self->pump();
         return;
       }
-      if (!d->removed) r->done(std::move(rep));
+      // A reply to a round that already ended (failed while this request was outstanding)
+      // must not be applied to the round that followed it.
+      if (!d->removed && d->running && r->round == d->round_no) r->done(std::move(rep));
+      else if (!d->removed) ++self->stats.stale_replies;
       self->pump();
     });
   }

@@ -87,6 +87,7 @@ struct PollerStats {
   std::uint64_t read_wakeups = 0;    ///< v2c socket readiness wake-ups
   std::uint64_t datagrams = 0;       ///< v2c datagrams received (accepted or dropped)
   ReplyDrops dropped;                ///< v2c GET replies dropped
+  std::uint64_t stale_replies = 0;   ///< net-snmp outcomes for a round that had already ended
 };
 
 /// Reports the duration of each completed device round (first send to last reply).
