@@ -101,6 +101,10 @@ class LiveCapture : public ::testing::Test {
     dev_tx_ = "cpt" + id;
     dev_rx_ = "cpr" + id;
     made_ = true;
+    // Names come from the process id, which the kernel reuses (pid_max is often 32768): a run
+    // killed before its TearDown may have left namespaces of the same name behind.
+    sh("ip netns del " + ns_tx_);
+    sh("ip netns del " + ns_rx_);
     ASSERT_EQ(sh("ip netns add " + ns_tx_), 0);
     ASSERT_EQ(sh("ip netns add " + ns_rx_), 0);
     ASSERT_EQ(sh("ip link add " + dev_tx_ + " netns " + ns_tx_ + " type veth peer name " + dev_rx_ +
