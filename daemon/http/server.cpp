@@ -133,7 +133,7 @@ struct Session : std::enable_shared_from_this<Session> {
   }
 
   // Over the connection cap: a fixed 503 asking to retry in a second, then the same graceful
-  // close. Writing and draining together take at most a second (less with a shorter
+  // close. Writing and draining take at most a second each (less with a shorter
   // client_timeout), so a client that does not read cannot hold the connection.
   void refuse() {
     static constexpr std::string_view kBusy =
@@ -177,7 +177,7 @@ void ServerState::accept() {
       self->sessions.remove_if([](const auto& w) { return w.expired(); });
       self->refused.remove_if([](const auto& w) { return w.expired(); });
       if (self->sessions.size() >= self->limits.max_connections) {
-        // Refusals in flight are bounded too (each lasts at most a second): beyond as many as
+        // Refusals in flight are bounded too (each lasts at most two seconds): beyond as many as
         // the cap, a connection is closed without an answer.
         if (self->refused.size() >= self->limits.max_connections) {
           beast::error_code ignored;
