@@ -25,7 +25,8 @@ const Keys kTopLevelKeys = {"include", "daemon",  "store",    "http",       "not
                             "device",  "circuit", "topology", "maintenance"};
 const Keys kDaemonKeys = {
     "state_dir",    "log_level",  "trap_listen",    "trap_communities", "capture_interface",
-    "profiles_dir", "rules_file", "monitor_target", "max_in_flight",    "max_in_flight_per_device"};
+    "profiles_dir", "rules_file", "monitor_target", "max_in_flight",    "max_in_flight_per_device",
+    "snmp_start_grid", "icmp_send_quantum"};
 const Keys kStoreKeys = {"backend", "path"};
 const Keys kHttpKeys = {"enabled", "listen", "client_timeout", "max_connections"};
 const Keys kNotifyKeys = {"name", "kind", "url", "secret", "command", "timeout", "generator_url"};
@@ -592,6 +593,17 @@ class Loader {
     if (auto v = r.integer("max_in_flight_per_device", 1, 1024)) {
       d.max_in_flight_per_device = static_cast<int>(*v);
       per_device_where_ = r.where("max_in_flight_per_device");
+    }
+    if (auto v = r.duration("snmp_start_grid", 0ms, 500ms)) d.snmp_start_grid = *v;
+    if (const auto* n = r.node("icmp_send_quantum")) {
+      const auto* s = n->as_string();
+      if (s && s->get() == "auto")
+        d.icmp_send_quantum = Duration{0};
+      else if (s && !parseDuration(s->get()))
+        r.error("icmp_send_quantum",
+                fmt::format("'{}' is neither \"auto\" nor a duration such as \"2ms\"", s->get()));
+      else if (auto v = r.duration("icmp_send_quantum", 1ms, 50ms))
+        d.icmp_send_quantum = *v;
     }
   }
 

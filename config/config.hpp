@@ -24,6 +24,11 @@ struct DaemonSettings {
   std::string monitor_target;        ///< address the monitor checks for its own uplink
   int max_in_flight = 256;           ///< SNMP requests in flight, all devices
   int max_in_flight_per_device = 4;  ///< SNMP requests in flight to one device
+  /// SNMP rounds due within one slot of this grid leave together (one wake-up, one batch of
+  /// datagrams); 0 = each round exactly when due.
+  Duration snmp_start_grid{100};
+  /// ICMP send tick; 0 = automatic (4 / probe rate, clamped to 1..5 ms).
+  Duration icmp_send_quantum{0};
 };
 
 /// [store]

@@ -73,6 +73,11 @@ ConfigDiff diffConfig(const config::Config& before, const config::Config& after)
   if (a.rules_file != b.rules_file) d.restart_required.push_back("daemon.rules_file");
   if (a.profiles_dir != b.profiles_dir) d.restart_required.push_back("daemon.profiles_dir");
   if (a.monitor_target != b.monitor_target) d.restart_required.push_back("daemon.monitor_target");
+  if (a.max_in_flight != b.max_in_flight) d.restart_required.push_back("daemon.max_in_flight");
+  if (a.max_in_flight_per_device != b.max_in_flight_per_device)
+    d.restart_required.push_back("daemon.max_in_flight_per_device");
+  if (a.icmp_send_quantum != b.icmp_send_quantum)
+    d.restart_required.push_back("daemon.icmp_send_quantum");
   if (before.store.backend != after.store.backend) d.restart_required.push_back("store.backend");
   if (before.store.path != after.store.path) d.restart_required.push_back("store.path");
   if (before.http.enabled != after.http.enabled) d.restart_required.push_back("http.enabled");

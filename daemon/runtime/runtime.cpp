@@ -382,8 +382,10 @@ std::shared_ptr<const snmp::VendorProfile> Runtime::Impl::profile(const std::str
 }
 
 void Runtime::Impl::startProbes() {
+  icmp::ProberOptions icmp_options;
+  icmp_options.send_quantum = cfg.daemon.icmp_send_quantum;  // 0 = automatic
   icmp_prober = std::make_unique<icmp::IcmpProber>(
-      io, clock, [this](const ReachSample& s) { onReach(s); });
+      io, clock, [this](const ReachSample& s) { onReach(s); }, icmp_options);
   monitor_target = cfg.daemon.monitor_target;
 
   snmp::PollerLimits limits;
@@ -586,6 +588,14 @@ void Runtime::Impl::armSchedule() {
   if (stopping) return;
   auto due = scheduler.nextDue();
   if (!due) return;  // re-armed when reload adds targets
+  // Rounds due within one slot of the grid leave together: one wake-up, and the poller sends
+  // their datagrams in one batch.
+  if (const auto grid = cfg.daemon.snmp_start_grid; grid.count() > 0) {
+    using D = TimePoint::duration;
+    const D since = due->time_since_epoch();
+    const D g = std::chrono::duration_cast<D>(grid);
+    due = TimePoint{((since + g - D{1}) / g) * g};
+  }
   const auto wait = *due - clock.now();
   schedule_timer.expires_after(wait > Duration::zero() ? clock.realFor(wait)
                                                        : SteadyClock::duration::zero());

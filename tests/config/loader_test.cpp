@@ -78,6 +78,8 @@ TEST_F(FullConfig, DaemonStoreAndHttpSettingsAreRead) {
   EXPECT_EQ(d.monitor_target, "127.0.0.9");
   EXPECT_EQ(d.max_in_flight, 64);
   EXPECT_EQ(d.max_in_flight_per_device, 2);
+  EXPECT_EQ(d.snmp_start_grid, std::chrono::milliseconds{250});
+  EXPECT_EQ(d.icmp_send_quantum, std::chrono::milliseconds{3});
   EXPECT_EQ(cfg_->store.backend, "sqlite");
   EXPECT_EQ(cfg_->store.path, (good / "state/circuitd.db").string()) << "defaults under state_dir";
   EXPECT_TRUE(cfg_->http.enabled);
@@ -318,6 +320,20 @@ TEST(ConfigLoader, SnmpVersionTwoRejectsVersionThreeFields) {
   ASSERT_EQ(r.errors.size(), 1u) << allErrors(r);
   EXPECT_EQ(r.errors[0].where, f.string() + ":4:51 device[0].snmp.user");
   EXPECT_EQ(r.errors[0].what, "'user' belongs to SNMP version \"3\", not \"2c\"");
+}
+
+TEST(ConfigLoader, IcmpSendQuantumTakesAutoOrADurationAndGridsDefault) {
+  TempDir dir;
+  const auto a = circuitd::config::load(dir.write("a.toml", "[daemon]\nicmp_send_quantum = \"auto\"\n").string());
+  ASSERT_TRUE(a.errors.empty()) << allErrors(a);
+  EXPECT_EQ(a.config->daemon.icmp_send_quantum, std::chrono::milliseconds{0}) << "auto is 0";
+  EXPECT_EQ(a.config->daemon.snmp_start_grid, std::chrono::milliseconds{100}) << "default grid";
+  const auto off = circuitd::config::load(dir.write("b.toml", "[daemon]\nsnmp_start_grid = \"0ms\"\n").string());
+  ASSERT_TRUE(off.errors.empty()) << allErrors(off);
+  EXPECT_EQ(off.config->daemon.snmp_start_grid, std::chrono::milliseconds{0});
+  const auto low = circuitd::config::load(dir.write("c.toml", "[daemon]\nicmp_send_quantum = \"500us\"\n").string());
+  ASSERT_EQ(low.errors.size(), 1u) << allErrors(low);
+  EXPECT_EQ(low.errors[0].where, dir.path().string() + "/c.toml:2:1 daemon.icmp_send_quantum");
 }
 
 TEST(ConfigLoader, ProfileMustExistWhenProfilesDirIsSet) {
