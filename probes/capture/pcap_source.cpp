@@ -72,6 +72,18 @@ Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, 
   std::int64_t next_sample_us = -1;
   std::string filter = opt.apply_filter ? counter.bpfFilter() : std::string{};
   Result<void> filter_ok;  // an error once a changed filter could not be set: the capture ends
+  // libpcap's statistics run from the handle's activation (on Linux it sums what each
+  // PACKET_STATISTICS read returns, the kernel resetting its counters on every read); the
+  // counter gets the difference to the previous read. The fields are u_int: unsigned
+  // subtraction stays right across a wrap between two reads.
+  pcap_stat seen{};
+  auto collectDrops = [&] {
+    pcap_stat now{};
+    if (!live || pcap_stats(p, &now) != 0) return;
+    counter.addDropped(static_cast<u_int>(now.ps_drop - seen.ps_drop),
+                       static_cast<u_int>(now.ps_ifdrop - seen.ps_ifdrop));
+    seen = now;
+  };
   auto deliver = [&](const CaptureWindow& w) {
     if (opt.on_window) opt.on_window(w);
     if (opt.on_throughput)
@@ -88,11 +100,14 @@ Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, 
       counter.takeWindow(now_us);  // the first window starts here
       next_sample_us = now_us + step_us;
     }
+    if (now_us < next_sample_us) return;
+    collectDrops();  // drops so far belong to the first window this call closes
     for (; now_us >= next_sample_us; next_sample_us += step_us)
       deliver(counter.takeWindow(next_sample_us));
   };
   // A failing live capture reports the window it was in, so nothing counted goes unreported.
   auto failLive = [&](std::string what) -> Result<void> {
+    collectDrops();
     if (next_sample_us >= 0)
       deliver(counter.takeWindow(std::max(wallMicros(), counter.totals().last_us)));
     return fail(where, std::move(what));
@@ -102,9 +117,13 @@ Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, 
   int fd_error = 0;  // poll() flagged the descriptor and no read has succeeded since
   for (;;) {
     if (live) {
-      if (opt.stop && opt.stop->requested()) return {};
-      if (opt.seconds > 0 && std::chrono::steady_clock::now() >= deadline) return {};
-      if (opt.max_frames && counter.totals().frames >= opt.max_frames) return {};
+      // Ending as asked: the partial window is not sent, its drops still reach the totals.
+      if ((opt.stop && opt.stop->requested()) ||
+          (opt.seconds > 0 && std::chrono::steady_clock::now() >= deadline) ||
+          (opt.max_frames && counter.totals().frames >= opt.max_frames)) {
+        collectDrops();
+        return {};
+      }
     }
     if (!filter_ok) return filter_ok;
     pcap_pkthdr* h = nullptr;
@@ -170,6 +189,9 @@ Result<void> captureLive(const std::string& interface, TrafficCounter& counter,
   pcap_set_promisc(p.get(), 1);
   pcap_set_timeout(p.get(), 200);
   pcap_set_immediate_mode(p.get(), 1);
+  if (options.buffer_bytes > 0)
+    pcap_set_buffer_size(p.get(), std::max<int>(options.buffer_bytes,
+                                                static_cast<int>(::sysconf(_SC_PAGESIZE))));
   const int rc = pcap_activate(p.get());
   if (rc < 0) return fail(interface, fmt::format("cannot capture: {}", pcap_geterr(p.get())));
   if (pcap_datalink(p.get()) != DLT_EN10MB) return fail(interface, "not an Ethernet interface");

@@ -43,6 +43,10 @@ class CaptureStop {
 struct CaptureOptions {
   bool apply_filter = true;   ///< compile and set counter.bpfFilter()
   int snaplen = 256;          ///< live: octets kept per frame (headers are all we need)
+  /// live: size of the kernel buffer frames wait in until read (pcap_set_buffer_size; 0 =
+  /// libpcap's default, 2 MiB). On Linux it is the packet ring, which libpcap 1.10 rounds down
+  /// to whole pages; less than a page would leave no ring, so it is raised to one page.
+  int buffer_bytes = 0;
   double seconds = 0;         ///< live: stop after this long (0 = until `stop` is set)
   const CaptureStop* stop = nullptr;  ///< live: requested to end the capture (wakes it at once)
   std::uint64_t max_frames = 0;  ///< live: stop after this many frames (0 = no limit)
@@ -55,7 +59,9 @@ struct CaptureOptions {
   /// it is, so that everything counted was reported.
   double sample_seconds = 0;
   std::function<void(const ThroughputSample&)> on_throughput;
-  /// Called at each window boundary; it may give the counter a new inventory
+  /// Called at each window boundary; a live capture's window carries the drops pcap_stats
+  /// reported since the previous boundary (CaptureWindow::dropped). It may give the counter a
+  /// new inventory
   /// (TrafficCounter::setInventory): a changed BPF filter is set on the open handle then.
   std::function<void(const CaptureWindow&)> on_window;
 };

@@ -226,6 +226,11 @@ std::vector<ThroughputSample> TrafficCounter::throughputSamples() const {
   return out;
 }
 
+void TrafficCounter::addDropped(std::uint64_t buffer, std::uint64_t interface) {
+  totals_.dropped += buffer;
+  totals_.interface_dropped += interface;
+}
+
 CaptureWindow TrafficCounter::takeWindow(std::int64_t now_us) {
   CaptureWindow w;
   if (interval_start_us_ < 0) interval_start_us_ = now_us;
@@ -235,6 +240,8 @@ CaptureWindow TrafficCounter::takeWindow(std::int64_t now_us) {
   w.bytes = totals_.bytes - interval_base_.bytes;
   w.matched = totals_.matched - interval_base_.matched;
   w.unmatched = totals_.unmatched - interval_base_.unmatched;
+  w.dropped = totals_.dropped - interval_base_.dropped;
+  w.interface_dropped = totals_.interface_dropped - interval_base_.interface_dropped;
   w.circuits = interval_;
   const double span = static_cast<double>(now_us - interval_start_us_) / 1e6;
   for (auto& ct : interval_) {

@@ -47,6 +47,13 @@ struct CaptureTotals {
   std::uint64_t malformed = 0;  ///< headers with impossible contents
   std::uint64_t cfm = 0;        ///< CFM frames of any opcode
   std::uint64_t ccm = 0;        ///< CCM frames decoded
+  /// Live capture only: frames that passed the kernel filter but found the capture buffer full
+  /// (libpcap ps_drop; on Linux the packet socket's tp_drops), so they were never read.
+  std::uint64_t dropped = 0;
+  /// Live capture only: frames the interface itself dropped (libpcap ps_ifdrop; on Linux, in
+  /// promiscuous mode, the interface's rx_missed_errors + rx_fifo_errors: all its traffic, not
+  /// only what the filter passes).
+  std::uint64_t interface_dropped = 0;
   std::int64_t first_us = 0;    ///< time of the first frame (microseconds since the epoch)
   std::int64_t last_us = 0;     ///< time of the last frame
   /// The first few problems, "frame N: reason", so an operator can find them in the file.
@@ -62,6 +69,12 @@ struct CaptureWindow {
   std::uint64_t bytes = 0;
   std::uint64_t matched = 0;
   std::uint64_t unmatched = 0;
+  /// Drops the kernel reported between the previous boundary and this one (CaptureTotals::
+  /// dropped, interface_dropped). A drop is known only by count, not by time: with frames still
+  /// queued in the buffer, some of these may belong to the next window's span; the sum over
+  /// windows is exact. When non-zero, the window's counts and rates are lower bounds.
+  std::uint64_t dropped = 0;
+  std::uint64_t interface_dropped = 0;
   std::vector<CircuitTraffic> circuits;   ///< counts of the window, one per keyed circuit
   std::vector<ThroughputSample> samples;  ///< rates of the window (source Capture, stamped end_us)
 };
@@ -81,6 +94,9 @@ class TrafficCounter {
                                  std::uint32_t wire_length);
   /// Moves time without a frame (live capture idle, end of file): returns LOC changes.
   std::vector<CfmSample> advance(std::int64_t now_us);
+  /// Adds frames the kernel dropped before the capture could read them (live capture), to the
+  /// totals and to the running window.
+  void addDropped(std::uint64_t buffer, std::uint64_t interface);
 
   /// BPF filter expression matching the configured circuits and CFM ("" = everything).
   std::string bpfFilter() const;

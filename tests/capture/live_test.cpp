@@ -78,6 +78,29 @@ std::string replay(const std::string& ns, const std::string& dev, const std::str
   return error;
 }
 
+// Sends `count` copies of `frame` out of `dev` in namespace `ns`, one every `gap` (zero: as
+// fast as the socket takes them), paced on an absolute schedule; "" or what went wrong.
+std::string sendFrames(const std::string& ns, const std::string& dev,
+                       const std::vector<std::uint8_t>& frame, int count,
+                       std::chrono::microseconds gap, std::uint64_t& sent) {
+  if (!enterNs(ns)) return "setns " + ns;
+  const int fd = ::socket(AF_PACKET, SOCK_RAW, 0);
+  if (fd < 0) return "AF_PACKET socket";
+  sockaddr_ll to{};
+  to.sll_family = AF_PACKET;
+  to.sll_ifindex = static_cast<int>(::if_nametoindex(dev.c_str()));
+  to.sll_halen = 6;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < count; ++i) {
+    if (gap.count() > 0) std::this_thread::sleep_until(t0 + i * gap);
+    if (::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                 sizeof(to)) == static_cast<ssize_t>(frame.size()))
+      ++sent;
+  }
+  ::close(fd);
+  return "";
+}
+
 // Joins a capture thread when a test leaves early (a failed assertion returns from the test
 // body): the stop ends the capture at once, and the thread never outlives what it uses.
 struct ThreadGuard {
@@ -512,4 +535,153 @@ TEST_F(LiveCapture, ANewInventoryAtABoundarySetsItsFilterOnTheOpenHandle) {
   }
   EXPECT_GT(counter->circuits().back().packets, 0u);
   EXPECT_EQ(counter->totals().unmatched, 0u);
+}
+
+// The capture's kernel buffer made as small as libpcap allows (one ring block) and the reader
+// held inside a window callback while a flood of VLAN 100 frames arrives: the ring fills and the
+// kernel drops the rest. The windows report the drops, and the frames the windows counted plus
+// the drops they report equal what the receiving interface took in (its rx_packets). Why that
+// equality holds: every frame the veth took in is handed to the capture's packet socket; one
+// that passes the filter (all of these do, nothing else is sent and IPv6 is off) is either put
+// in the ring, and then read and counted, or dropped for want of room and counted by the
+// kernel in tp_drops, which libpcap reports as ps_drop. (ps_recv is not used: on Linux it
+// includes the drops and frames not yet read.)
+TEST_F(LiveCapture, ASlowReaderBehindATinyBufferReportsTheDropsInItsWindows) {
+  constexpr double kWindow = 0.2;
+  constexpr int kFlood = 20000;  // 600-octet frames: far more than one ring block holds
+  auto counter = cap::TrafficCounter::create(gen::inventory());
+  ASSERT_TRUE(counter);
+  const long long rx_before = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  ASSERT_GE(rx_before, 0);
+
+  cap::CaptureStop stop;
+  std::vector<cap::CaptureWindow> windows;  // written by the capture thread until it is joined
+  std::atomic<bool> reader_held{false}, flood_done{false};
+  std::atomic<int> idle_after_flood{0};  // windows that closed empty after the flood
+  circuitd::Result<void> result;
+  cap::CaptureOptions opt;
+  opt.stop = &stop;
+  opt.seconds = 60;        // failsafe only
+  opt.buffer_bytes = 1;    // raised to one page: the smallest ring libpcap makes
+  opt.sample_seconds = kWindow;
+  opt.on_window = [&](const cap::CaptureWindow& w) {
+    windows.push_back(w);
+    if (flood_done && w.frames == 0) ++idle_after_flood;
+    if (windows.size() != 2) return;
+    // The slow reader: nothing is read from the ring until the flood is over.
+    reader_held = true;
+    for (int i = 0; i < 600 && !flood_done; ++i)  // failsafe 30 s
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  };
+  std::thread rx = startCapture(*counter, opt, result);
+  ThreadGuard rx_guard{rx, stop};
+  for (int i = 0; i < 600 && !reader_held; ++i)  // waits for the second boundary
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(reader_held.load()) << "the capture never reached its second window boundary";
+
+  std::uint64_t sent = 0;
+  std::string tx_error;
+  std::thread tx([&] {
+    tx_error = sendFrames(ns_tx_, dev_tx_, gen::taggedFrame(100, 600), kFlood,
+                          std::chrono::microseconds{0}, sent);
+  });
+  tx.join();
+  long long rx_after = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  flood_done = true;
+  ASSERT_TRUE(tx_error.empty()) << tx_error;
+  // Waits (not a timed assertion) until two windows closed empty after the flood: the reader
+  // has emptied the ring, and the drops the kernel counted were collected at those boundaries.
+  for (int i = 0; i < 600 && idle_after_flood < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  stop.request();
+  rx.join();
+  ASSERT_TRUE(result) << result.error().str();
+  const long long rx_end = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  EXPECT_EQ(rx_end, rx_after) << "nothing but the flood reached the interface";
+
+  std::uint64_t frames = 0, dropped = 0, if_dropped = 0, packets = 0;
+  std::size_t with_drops = 0;
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    const auto& w = windows[i];
+    frames += w.frames;
+    dropped += w.dropped;
+    if_dropped += w.interface_dropped;
+    if (w.dropped) ++with_drops;
+    if (i < 2) {
+      EXPECT_EQ(w.dropped, 0u) << "window " << i << " closed before the flood";
+    }
+    for (const auto& ct : w.circuits)
+      if (ct.circuit == "STN-VLAN100") packets += ct.packets;
+  }
+  const auto& totals = counter->totals();
+  EXPECT_EQ(sent, static_cast<std::uint64_t>(kFlood));
+  EXPECT_GT(dropped, 0u) << "the tiny buffer was meant to overflow" << linkStats();
+  EXPECT_GE(with_drops, 1u);
+  EXPECT_EQ(frames, totals.frames) << "the windows add up to the total";
+  EXPECT_EQ(dropped, totals.dropped) << "every drop was reported in a window";
+  EXPECT_EQ(packets, frames) << "every frame read was the flood's";
+  EXPECT_EQ(frames + dropped, static_cast<std::uint64_t>(rx_after - rx_before))
+      << "read + dropped = taken in by the receiving interface\n" << linkStats();
+  std::printf(
+      "flood: %llu frames sent, %lld taken in by the receiving interface, %llu read, %llu "
+      "dropped by the capture buffer (%zu of %zu windows with drops), %llu by the interface\n",
+      static_cast<unsigned long long>(sent), rx_after - rx_before,
+      static_cast<unsigned long long>(frames), static_cast<unsigned long long>(dropped),
+      with_drops, windows.size(), static_cast<unsigned long long>(if_dropped));
+}
+
+// The same tiny buffer with a reader that keeps up: a paced stream reports no drop in any
+// window, and every frame the interface took in is counted.
+TEST_F(LiveCapture, AQuietStreamBehindATinyBufferReportsNoDrops) {
+  constexpr double kWindow = 0.5;
+  constexpr int kFrames = 300;  // 200 frames/s for 1.5 s
+  auto counter = cap::TrafficCounter::create(gen::inventory());
+  ASSERT_TRUE(counter);
+  const long long rx_before = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  ASSERT_GE(rx_before, 0);
+
+  cap::CaptureStop stop;
+  std::vector<cap::CaptureWindow> windows;
+  circuitd::Result<void> result;
+  cap::CaptureOptions opt;
+  opt.stop = &stop;
+  opt.seconds = 60;  // failsafe only
+  opt.buffer_bytes = 1;
+  opt.sample_seconds = kWindow;
+  opt.on_window = [&](const cap::CaptureWindow& w) { windows.push_back(w); };
+  std::thread rx = startCapture(*counter, opt, result);
+  ThreadGuard rx_guard{rx, stop};
+
+  std::uint64_t sent = 0;
+  std::string tx_error;
+  std::thread tx([&] {
+    tx_error = sendFrames(ns_tx_, dev_tx_, gen::taggedFrame(100, 600), kFrames,
+                          std::chrono::microseconds{5000}, sent);
+  });
+  tx.join();
+  ASSERT_TRUE(tx_error.empty()) << tx_error;
+  long long rx_after = -1;
+  for (int i = 0; i < 100; ++i) {  // waits for the kernel, not a timed assertion
+    rx_after = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+    if (rx_after - rx_before >= static_cast<long long>(sent)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(2 * kWindow * 1000)));
+  stop.request();
+  rx.join();
+  ASSERT_TRUE(result) << result.error().str();
+
+  ASSERT_FALSE(windows.empty());
+  std::uint64_t frames = 0;
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    EXPECT_EQ(windows[i].dropped, 0u) << "window " << i;
+    frames += windows[i].frames;
+  }
+  EXPECT_EQ(counter->totals().dropped, 0u);
+  EXPECT_EQ(sent, static_cast<std::uint64_t>(kFrames));
+  EXPECT_EQ(rx_after - rx_before, static_cast<long long>(sent)) << linkStats();
+  EXPECT_EQ(frames, sent) << "every frame the interface took in was counted in a window";
+  std::printf("quiet stream: %llu frames sent, %llu counted in %zu windows, 0 dropped\n",
+              static_cast<unsigned long long>(sent), static_cast<unsigned long long>(frames),
+              windows.size());
 }
