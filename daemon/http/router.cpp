@@ -101,6 +101,18 @@ Response metrics(const Snapshot& s) {
     << "circuitd_loop_lag_seconds " << s.loop_lag_ms / 1000.0 << "\n"
     << "# HELP circuitd_build_info Build information.\n# TYPE circuitd_build_info gauge\n"
     << "circuitd_build_info{version=\"" << labelValue(s.version) << "\"} 1\n";
+  if (s.capture)
+    o << "# HELP circuitd_capture_frames_total Frames the passive capture read.\n"
+      << "# TYPE circuitd_capture_frames_total counter\n"
+      << "circuitd_capture_frames_total " << s.capture->frames << "\n"
+      << "# HELP circuitd_capture_dropped_total Frames the kernel dropped before the passive "
+         "capture read them (capture buffer full).\n"
+      << "# TYPE circuitd_capture_dropped_total counter\n"
+      << "circuitd_capture_dropped_total " << s.capture->dropped << "\n"
+      << "# HELP circuitd_capture_interface_dropped_total Frames the capture interface dropped "
+         "(missed or FIFO overrun, all its traffic).\n"
+      << "# TYPE circuitd_capture_interface_dropped_total counter\n"
+      << "circuitd_capture_interface_dropped_total " << s.capture->interface_dropped << "\n";
   return {200, kPrometheus, o.str(), ""};
 }
 

@@ -2,6 +2,8 @@
 // The HTTP endpoint's routing, kept pure: a request line in, a status and a body out, over a
 // snapshot of the daemon's state taken on the loop thread. No sockets, so every endpoint is
 // unit-tested directly.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,13 @@ struct CircuitRow {
   std::string service;       ///< service label
 };
 
+/// Passive capture counters since the daemon started (all handles it opened).
+struct CaptureCounters {
+  std::uint64_t frames = 0;             ///< frames read and counted
+  std::uint64_t dropped = 0;            ///< frames the kernel dropped, the capture buffer full
+  std::uint64_t interface_dropped = 0;  ///< frames the interface dropped (libpcap ps_ifdrop)
+};
+
 /// The daemon's state at the time of a request.
 struct Snapshot {
   std::vector<CircuitRow> circuits;               ///< every configured circuit
@@ -26,6 +35,7 @@ struct Snapshot {
   bool monitor_blind = false;                     ///< the monitor cannot see
   double loop_lag_ms = 0.0;                       ///< event loop lag, last measurement
   std::string version;                            ///< build version
+  std::optional<CaptureCounters> capture;         ///< set when a capture interface is configured
 };
 
 /// What to send back.

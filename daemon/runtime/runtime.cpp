@@ -205,6 +205,11 @@ struct Runtime::Impl {
   };
   std::unique_ptr<CaptureShared> capture;
   std::thread capture_thread;
+  // Loop thread: what the capture's windows reported since start, for /metrics, and the
+  // warning about drops (at most once a minute).
+  http::CaptureCounters capture_counts;
+  capture::DropWarnings drop_warnings;
+  void onCaptureWindow(const std::string& iface, const capture::CaptureWindow& w);
 
   std::map<std::string, CircuitState> states;  // circuit key -> state, for STATUS= and logs
   std::string last_status;
@@ -241,6 +246,7 @@ bool Runtime::Impl::start() {
       s.incidents = engine->openIncidents();
       s.store_available = !(faults && faults->alarm().unavailable);
       s.monitor_blind = engine->monitorBlind();
+      if (capture) s.capture = capture_counts;
       return s;
     }, limits);
     auto hp = config::parseHostPort(cfg.http.listen, true);
@@ -458,12 +464,7 @@ void Runtime::Impl::startCapture() {
       failing = false;
     };
     opt.on_window = [&](const capture::CaptureWindow& w) {
-      send([this, iface, w] {
-        for (const auto& s : w.samples) observe(s);
-        log->debug(
-            "capture on {}: {} frames, {} matched to circuits, {} unmatched in the last {} s",
-            iface, w.frames, w.matched, w.unmatched, kCaptureWindowSeconds);
-      });
+      send([this, iface, w] { onCaptureWindow(iface, w); });
       // A reload's inventory keys circuits from the next window on.
       std::optional<Inventory> next;
       {
@@ -489,6 +490,26 @@ void Runtime::Impl::startCapture() {
       cs->stop.waitFor(std::chrono::seconds{5});
     }
   });
+}
+
+void Runtime::Impl::onCaptureWindow(const std::string& iface, const capture::CaptureWindow& w) {
+  // ThroughputSample has no lower-bound flag: a window with drops is told by the warning below
+  // and by circuitd_capture_dropped_total, its samples go to the engine as they are.
+  for (const auto& s : w.samples) observe(s);
+  log->debug(
+      "capture on {}: {} frames, {} matched to circuits, {} unmatched, {} dropped in the last {} s",
+      iface, w.frames, w.matched, w.unmatched, w.dropped + w.interface_dropped,
+      kCaptureWindowSeconds);
+  capture_counts.frames += w.frames;
+  capture_counts.dropped += w.dropped;
+  capture_counts.interface_dropped += w.interface_dropped;
+  if (auto d = drop_warnings.add(w, SteadyClock::now()))
+    log->warn(
+        "capture on {}: the kernel dropped {} frames before they were read ({} with the capture "
+        "buffer full, {} by the interface) in {} window(s) of {} s; the throughput of those "
+        "windows is a lower bound",
+        iface, d->dropped + d->interface_dropped, d->dropped, d->interface_dropped, d->windows,
+        kCaptureWindowSeconds);
 }
 
 void Runtime::Impl::stopCapture() {

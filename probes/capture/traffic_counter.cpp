@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -224,6 +225,18 @@ std::vector<ThroughputSample> TrafficCounter::throughputSamples() const {
     out.push_back(s);
   }
   return out;
+}
+
+std::optional<DropWarnings::Summary> DropWarnings::add(const CaptureWindow& w,
+                                                        Clock::time_point now) {
+  if (w.dropped + w.interface_dropped) {
+    pending_.dropped += w.dropped;
+    pending_.interface_dropped += w.interface_dropped;
+    ++pending_.windows;
+  }
+  if (pending_.windows == 0 || (last_ && now - *last_ < every_)) return std::nullopt;
+  last_ = now;
+  return std::exchange(pending_, Summary{});
 }
 
 void TrafficCounter::addDropped(std::uint64_t buffer, std::uint64_t interface) {

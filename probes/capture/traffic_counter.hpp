@@ -2,7 +2,9 @@
 // Per-circuit traffic and CFM continuity from captured frames (live or from a file: the same
 // code path). Circuits are keyed by VLAN id or IP prefix from the configuration; the BPF filter
 // built here only narrows what the kernel hands over, the exact attribution happens in user space.
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -77,6 +79,27 @@ struct CaptureWindow {
   std::uint64_t interface_dropped = 0;
   std::vector<CircuitTraffic> circuits;   ///< counts of the window, one per keyed circuit
   std::vector<ThroughputSample> samples;  ///< rates of the window (source Capture, stamped end_us)
+};
+
+/// Rate-limits the warning about frames a live capture lost: windows with drops accumulate, and
+/// a summary is due at most once per `every` (the first one at once); drops of the windows in
+/// between go into the next summary.
+class DropWarnings {
+ public:
+  using Clock = std::chrono::steady_clock;
+  struct Summary {
+    std::uint64_t dropped = 0;            ///< capture buffer full (CaptureWindow::dropped)
+    std::uint64_t interface_dropped = 0;  ///< dropped by the interface
+    std::uint64_t windows = 0;            ///< windows these drops were reported in
+  };
+  explicit DropWarnings(Clock::duration every = std::chrono::minutes{1}) : every_(every) {}
+  /// Adds a window's drops; returns what to warn about now, if anything.
+  std::optional<Summary> add(const CaptureWindow& w, Clock::time_point now);
+
+ private:
+  Clock::duration every_;
+  std::optional<Clock::time_point> last_;
+  Summary pending_;
 };
 
 /// Counts frames per circuit and tracks CCM continuity per MEP.
