@@ -459,6 +459,7 @@ void Runtime::Impl::startCapture() {
     capture::CaptureOptions opt;
     opt.stop = &cs->stop;
     opt.sample_seconds = kCaptureWindowSeconds;
+    opt.buffer_bytes = options.capture_buffer_bytes;
     opt.on_ready = [&] {
       if (failing) send([this, iface] { log->info("capture on {} working again", iface); });
       failing = false;
@@ -933,6 +934,8 @@ int run(config::Config cfg) {
   if (const char* h = std::getenv("CIRCUITD_TEST_HOOKS"); h && std::string(h) == "1")
     options.test_hooks = true;
   if (const char* b = std::getenv("CIRCUITD_TEST_BLOCK_MS")) options.test_block_ms = std::atoll(b);
+  if (const char* b = std::getenv("CIRCUITD_TEST_CAPTURE_BUFFER"))
+    options.capture_buffer_bytes = std::atoi(b);
   Runtime rt(std::move(cfg), std::move(options));
   return rt.run();
 }

@@ -28,6 +28,9 @@ struct RuntimeOptions {
   std::optional<std::chrono::milliseconds> run_for;
   /// Called on the loop every `sample_every` of real time (soak bench: RSS and fd counts).
   std::function<void()> sampler;
+  /// Size of the capture's kernel buffer in octets (0 = libpcap's default); the tests make it
+  /// tiny so that a flood overflows it.
+  int capture_buffer_bytes = 0;
   /// Period of `sampler`.
   std::chrono::milliseconds sample_every{1000};
 };
@@ -65,8 +68,9 @@ class Runtime {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Runs the daemon on a validated configuration; reads CIRCUITD_TEST_HOOKS and
-/// CIRCUITD_TEST_BLOCK_MS from the environment; returns the process exit code.
+/// Runs the daemon on a validated configuration; reads CIRCUITD_TEST_HOOKS,
+/// CIRCUITD_TEST_BLOCK_MS and CIRCUITD_TEST_CAPTURE_BUFFER from the environment; returns the
+/// process exit code.
 int run(config::Config cfg);
 
 }  // namespace circuitd::runtime

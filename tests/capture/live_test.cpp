@@ -18,29 +18,22 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <memory>
 #include <thread>
 
 #include "probes/capture/pcap_source.hpp"
 #include "probes/capture/traffic_counter.hpp"
 #include "tests/capture/capture_gen.hpp"
+#include "tests/capture/veth_util.hpp"
 
 namespace cap = circuitd::capture;
 namespace gen = circuitd::capture::gen;
+using circuitd::capture::testing::enterNs;
+using circuitd::capture::testing::sendFrames;
+using circuitd::capture::testing::sh;
+using circuitd::capture::testing::VethPair;
 
 namespace {
-
-int sh(const std::string& cmd) {
-  const int rc = std::system((cmd + " >/dev/null 2>&1").c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-bool enterNs(const std::string& ns) {
-  const int fd = ::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::setns(fd, CLONE_NEWNET) == 0;
-  ::close(fd);
-  return ok;
-}
 
 const std::string kTrafficFile =
     std::string(CIRCUITD_SOURCE_DIR) + "/tests/data/capture/traffic.pcap";
@@ -78,29 +71,6 @@ std::string replay(const std::string& ns, const std::string& dev, const std::str
   return error;
 }
 
-// Sends `count` copies of `frame` out of `dev` in namespace `ns`, one every `gap` (zero: as
-// fast as the socket takes them), paced on an absolute schedule; "" or what went wrong.
-std::string sendFrames(const std::string& ns, const std::string& dev,
-                       const std::vector<std::uint8_t>& frame, int count,
-                       std::chrono::microseconds gap, std::uint64_t& sent) {
-  if (!enterNs(ns)) return "setns " + ns;
-  const int fd = ::socket(AF_PACKET, SOCK_RAW, 0);
-  if (fd < 0) return "AF_PACKET socket";
-  sockaddr_ll to{};
-  to.sll_family = AF_PACKET;
-  to.sll_ifindex = static_cast<int>(::if_nametoindex(dev.c_str()));
-  to.sll_halen = 6;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < count; ++i) {
-    if (gap.count() > 0) std::this_thread::sleep_until(t0 + i * gap);
-    if (::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
-                 sizeof(to)) == static_cast<ssize_t>(frame.size()))
-      ++sent;
-  }
-  ::close(fd);
-  return "";
-}
-
 // Joins a capture thread when a test leaves early (a failed assertion returns from the test
 // body): the stop ends the capture at once, and the thread never outlives what it uses.
 struct ThreadGuard {
@@ -118,71 +88,15 @@ class LiveCapture : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(::geteuid(), 0u) << "this test needs root to create network namespaces";
     ASSERT_EQ(sh("command -v ip"), 0) << "`ip` (iproute2) is required";
-    const std::string id = std::to_string(::getpid());
-    ns_tx_ = "cdcap-t-" + id;
-    ns_rx_ = "cdcap-r-" + id;
-    dev_tx_ = "cpt" + id;
-    dev_rx_ = "cpr" + id;
-    made_ = true;
-    // Names come from the process id, which the kernel reuses (pid_max is often 32768): a run
-    // killed before its TearDown may have left namespaces of the same name behind.
-    sh("ip netns del " + ns_tx_);
-    sh("ip netns del " + ns_rx_);
-    ASSERT_EQ(sh("ip netns add " + ns_tx_), 0);
-    ASSERT_EQ(sh("ip netns add " + ns_rx_), 0);
-    ASSERT_EQ(sh("ip link add " + dev_tx_ + " netns " + ns_tx_ + " type veth peer name " + dev_rx_ +
-                 " netns " + ns_rx_), 0);
-    // No IPv6 on these links: router solicitations would be extra frames of no circuit.
-    for (const auto& [ns, dev] : {std::pair{ns_tx_, dev_tx_}, std::pair{ns_rx_, dev_rx_}}) {
-      ASSERT_EQ(sh("ip netns exec " + ns + " sysctl -w net.ipv6.conf.all.disable_ipv6=1"), 0);
-      ASSERT_EQ(sh("ip netns exec " + ns + " sysctl -w net.ipv6.conf.default.disable_ipv6=1"), 0);
-      ASSERT_EQ(sh("ip -n " + ns + " link set " + dev + " up"), 0);
-    }
-    // Until link watch has given the device its queueing discipline (it runs under the RTNL
-    // lock, later when other namespaces are being torn down), frames sent on it are dropped by
-    // the placeholder "noop" one while send() reports success.
-    for (const auto& [ns, dev] : {std::pair{ns_tx_, dev_tx_}, std::pair{ns_rx_, dev_rx_}})
-      ASSERT_TRUE(linkReady(ns, dev)) << dev << " did not come up";
+    veth_ = std::make_unique<VethPair>("cdcap");
+    ASSERT_EQ(veth_->error(), "");
+    ns_tx_ = veth_->nsTx();
+    ns_rx_ = veth_->nsRx();
+    dev_tx_ = veth_->devTx();
+    dev_rx_ = veth_->devRx();
   }
-  // Both ends' kernel statistics (drops included), for failure messages.
-  std::string linkStats() const {
-    std::string out;
-    for (const auto& [ns, dev] : {std::pair{ns_tx_, dev_tx_}, std::pair{ns_rx_, dev_rx_}}) {
-      FILE* f = ::popen(("ip -n " + ns + " -s -s link show " + dev + " 2>&1").c_str(), "r");
-      if (!f) continue;
-      char buf[512];
-      while (std::fgets(buf, sizeof buf, f)) out += buf;
-      ::pclose(f);
-    }
-    return out;
-  }
-  // A counter of `dev` in namespace `ns` as the kernel keeps it (statistics/rx_packets, ...);
-  // -1 when it cannot be read.
-  static long long kernelCount(const std::string& ns, const std::string& dev,
-                               const std::string& counter) {
-    const std::string cmd =
-        "ip netns exec " + ns + " cat /sys/class/net/" + dev + "/statistics/" + counter;
-    FILE* f = ::popen(cmd.c_str(), "r");
-    if (!f) return -1;
-    long long v = -1;
-    if (std::fscanf(f, "%lld", &v) != 1) v = -1;
-    ::pclose(f);
-    return v;
-  }
-  static bool linkReady(const std::string& ns, const std::string& dev) {
-    for (int i = 0; i < 250; ++i) {  // waits for the kernel, at most 5 s
-      if (sh("ip -n " + ns + " link show " + dev + " | grep -q 'LOWER_UP.*qdisc noqueue'") == 0)
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
-  void TearDown() override {
-    if (made_) {
-      sh("ip netns del " + ns_tx_);
-      sh("ip netns del " + ns_rx_);
-    }
-  }
+  std::string linkStats() const { return veth_->linkStats(); }
+  long long rxPackets() const { return veth_->rxCount("rx_packets"); }
   // Runs captureLive on the receiving end on a thread of its own and returns once the capture
   // is open or has failed (no bound here: ctest's timeout is the bound; taking promiscuous mode
   // needs the RTNL lock, which namespace teardown elsewhere on a busy machine holds for
@@ -234,8 +148,8 @@ class LiveCapture : public ::testing::Test {
     return took;
   }
 
+  std::unique_ptr<VethPair> veth_;
   std::string ns_tx_, ns_rx_, dev_tx_, dev_rx_;
-  bool made_ = false;
 };
 
 }  // namespace
@@ -249,7 +163,7 @@ TEST_F(LiveCapture, CountsPerCircuitOnAVethLikeFromTheFile) {
 
   auto counter = cap::TrafficCounter::create(gen::inventory());
   ASSERT_TRUE(counter);
-  const long long rx_before = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  const long long rx_before = rxPackets();
   ASSERT_GE(rx_before, 0);
   circuitd::Result<void> result;
   cap::CaptureStop stop;
@@ -271,7 +185,7 @@ TEST_F(LiveCapture, CountsPerCircuitOnAVethLikeFromTheFile) {
   // Frames lost before the receiving interface (sender's queueing discipline, the CPU backlog)
   // show here and in the link statistics; frames the interface took in but the capture did not
   // count show in the next check only.
-  const long long rx_after = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  const long long rx_after = rxPackets();
   EXPECT_EQ(rx_after - rx_before, static_cast<long long>(sent)) << linkStats();
   EXPECT_EQ(counter->totals().frames, expected) << linkStats();
   for (const auto& ct : counter->circuits()) {
@@ -327,7 +241,7 @@ TEST_F(LiveCapture, WindowsSplitOneOpenCaptureWithoutAGap) {
   constexpr std::size_t kLength = 600;
   auto counter = cap::TrafficCounter::create(gen::inventory());
   ASSERT_TRUE(counter);
-  const long long rx_before = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  const long long rx_before = rxPackets();
   ASSERT_GE(rx_before, 0);
 
   cap::CaptureStop stop;
@@ -381,7 +295,7 @@ TEST_F(LiveCapture, WindowsSplitOneOpenCaptureWithoutAGap) {
   // 3.5 intervals old, plus two windows, so the last frame's window has closed.
   long long rx_after = -1;
   for (int i = 0; i < 100; ++i) {
-    rx_after = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+    rx_after = rxPackets();
     if (rx_after - rx_before >= static_cast<long long>(sent)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -551,7 +465,7 @@ TEST_F(LiveCapture, ASlowReaderBehindATinyBufferReportsTheDropsInItsWindows) {
   constexpr int kFlood = 20000;  // 600-octet frames: far more than one ring block holds
   auto counter = cap::TrafficCounter::create(gen::inventory());
   ASSERT_TRUE(counter);
-  const long long rx_before = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  const long long rx_before = rxPackets();
   ASSERT_GE(rx_before, 0);
 
   cap::CaptureStop stop;
@@ -586,7 +500,7 @@ TEST_F(LiveCapture, ASlowReaderBehindATinyBufferReportsTheDropsInItsWindows) {
                           std::chrono::microseconds{0}, sent);
   });
   tx.join();
-  long long rx_after = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  long long rx_after = rxPackets();
   flood_done = true;
   ASSERT_TRUE(tx_error.empty()) << tx_error;
   // Waits (not a timed assertion) until two windows closed empty after the flood: the reader
@@ -596,7 +510,7 @@ TEST_F(LiveCapture, ASlowReaderBehindATinyBufferReportsTheDropsInItsWindows) {
   stop.request();
   rx.join();
   ASSERT_TRUE(result) << result.error().str();
-  const long long rx_end = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  const long long rx_end = rxPackets();
   EXPECT_EQ(rx_end, rx_after) << "nothing but the flood reached the interface";
 
   std::uint64_t frames = 0, dropped = 0, if_dropped = 0, packets = 0;
@@ -637,7 +551,7 @@ TEST_F(LiveCapture, AQuietStreamBehindATinyBufferReportsNoDrops) {
   constexpr int kFrames = 300;  // 200 frames/s for 1.5 s
   auto counter = cap::TrafficCounter::create(gen::inventory());
   ASSERT_TRUE(counter);
-  const long long rx_before = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+  const long long rx_before = rxPackets();
   ASSERT_GE(rx_before, 0);
 
   cap::CaptureStop stop;
@@ -662,7 +576,7 @@ TEST_F(LiveCapture, AQuietStreamBehindATinyBufferReportsNoDrops) {
   ASSERT_TRUE(tx_error.empty()) << tx_error;
   long long rx_after = -1;
   for (int i = 0; i < 100; ++i) {  // waits for the kernel, not a timed assertion
-    rx_after = kernelCount(ns_rx_, dev_rx_, "rx_packets");
+    rx_after = rxPackets();
     if (rx_after - rx_before >= static_cast<long long>(sent)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
