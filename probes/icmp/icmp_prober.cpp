@@ -314,6 +314,13 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
 
   void attach(Channel& ch, const Opened& o) {
     setBuffers(o.fd, options_.receive_buffer_bytes);
+    if (ch.family == Family::V4) {
+      // Echo requests go out with DF and IP ID 0 (an atomic datagram, RFC 6864): an unconnected
+      // socket's non-DF datagrams each cost the kernel a hashed IP ID (__ip_select_ident, ~8% of
+      // the prober's CPU). The requests are far below any path MTU.
+      const int pmtu = IP_PMTUDISC_DO;
+      ::setsockopt(o.fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
+    }
     ch.fd = o.fd;
     ch.raw = o.raw;
     ch.identifier = o.identifier;

@@ -6,12 +6,14 @@
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <vector>
@@ -337,4 +339,34 @@ TEST_F(IcmpProberTest, TicksNeverExceedTheBurstBound) {
   EXPECT_LE(prober.stats().largest_tick, st.burst_bound);
   EXPECT_LT(ticks.size(), 4000u / 2) << "a tick carries several probes";
   for (const auto& [t, v] : samples_) EXPECT_EQ(v.size(), 2u) << t << ": probed once per interval";
+}
+
+TEST_F(IcmpProberTest, Ipv4EchoRequestsLeaveWithDontFragmentAndIpIdZero) {
+  // An independent raw socket sees each request (with its IP header) as loopback delivers it.
+  const int sniff = ::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+  ASSERT_GE(sniff, 0) << "raw ICMP socket: " << std::strerror(errno);
+  IcmpProber prober(io_, clock_, [&](const ReachSample& s) { samples_[s.target].push_back(s); },
+                    {.mode = SocketMode::Raw});
+  ASSERT_TRUE(prober.start());
+  ASSERT_TRUE(prober.addTarget("127.0.0.77", {.interval = 50ms, .timeout = 500ms, .max_probes = 3}));
+  ASSERT_TRUE(runUntil(io_, [&] { return samples_["127.0.0.77"].size() == 3; }, 5s));
+  int requests = 0;
+  std::uint8_t buf[2048];
+  for (;;) {
+    const auto n = ::recv(sniff, buf, sizeof buf, 0);
+    if (n < 0) break;
+    const std::size_t ihl = static_cast<std::size_t>(buf[0] & 0x0f) * 4;
+    if (n < static_cast<ssize_t>(ihl + 8)) continue;
+    const std::uint32_t dst = (std::uint32_t{buf[16]} << 24) | (std::uint32_t{buf[17]} << 16) |
+                              (std::uint32_t{buf[18]} << 8) | buf[19];
+    if (dst != 0x7f00004d || buf[ihl] != 8) continue;  // echo requests to 127.0.0.77 only
+    ++requests;
+    const std::uint16_t frag = static_cast<std::uint16_t>((buf[6] << 8) | buf[7]);
+    const std::uint16_t id = static_cast<std::uint16_t>((buf[4] << 8) | buf[5]);
+    EXPECT_TRUE(frag & 0x4000) << "DF set";
+    EXPECT_EQ(id, 0u) << "atomic datagram: IP ID 0 (RFC 6864)";
+  }
+  ::close(sniff);
+  EXPECT_EQ(requests, 3);
+  for (const auto& s : samples_["127.0.0.77"]) EXPECT_TRUE(s.replied) << s.error;
 }
