@@ -27,7 +27,7 @@ struct DaemonSettings {
   /// SNMP rounds due within one slot of this grid leave together (one wake-up, one batch of
   /// datagrams); 0 = each round exactly when due.
   Duration snmp_start_grid{100};
-  /// ICMP send tick; 0 = automatic (4 / probe rate, clamped to 1..5 ms).
+  /// ICMP send tick; 0 = automatic (8 / probe rate, clamped to 1..10 ms).
   Duration icmp_send_quantum{0};
 };
 

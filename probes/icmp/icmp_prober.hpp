@@ -43,7 +43,7 @@ inline constexpr std::chrono::milliseconds kLazyReadHorizon{10};
 struct ProberOptions {
   SocketMode mode = SocketMode::Auto;
   std::size_t payload_size = 56;                       ///< ICMP payload bytes (>= 16), as ping
-  /// Scheduler tick: sends are batched per tick. 0 = automatic: 4 / rate clamped to 1..5 ms
+  /// Scheduler tick: sends are batched per tick. 0 = automatic: 8 / rate clamped to 1..10 ms
   /// (1 ms at 4,000 probes/s and above, a few probes per tick below); see SendScheduler.
   std::chrono::microseconds send_quantum{0};
   ReplyReading reply_reading = ReplyReading::Lazy;

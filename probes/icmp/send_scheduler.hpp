@@ -71,9 +71,9 @@ class SendScheduler {
   /// Per-tick bound as a multiple of one quantum's share; also the backlog's drain rate.
   static constexpr double kBurstFactor = 2.0;
   /// Automatic quantum: probes per tick aimed at, and its limits.
-  static constexpr double kAutoProbesPerTick = 4.0;
+  static constexpr double kAutoProbesPerTick = 8.0;
   static constexpr Nanos kMinQuantum = 1'000'000;
-  static constexpr Nanos kMaxQuantum = 5'000'000;
+  static constexpr Nanos kMaxQuantum = 10'000'000;
 
  private:
   struct Entry {

@@ -124,7 +124,7 @@ TEST_F(IcmpNetnsTest, LinkDownMakesTargetUnreachableWithinWindowAndUpRecovers) {
 }
 
 TEST_F(IcmpNetnsTest, LinkDownIsDetectedOnTimeWhileRepliesAreReadAtTicks) {
-  // 1,000 loopback targets keep the prober's ticks 4 ms apart, so replies are read at ticks and
+  // 1,000 loopback targets keep the prober's ticks 8 ms apart, so replies are read at ticks and
   // no reply arrival wakes the loop. The namespace target's timeouts must still be reported on
   // time: a link going down turns it unreachable within the configured window.
   constexpr auto kInterval = 200ms;

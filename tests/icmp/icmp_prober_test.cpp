@@ -275,8 +275,8 @@ double median(std::vector<double> v) {
 
 TEST_F(IcmpProberTest, LazilyReadRepliesKeepTheirRttAndAgreeWithReadinessWakeups) {
   // Two probers on one loop probe the same 500 loopback targets at 1,000 probes/s each: the
-  // automatic quantum is 4 ms. The lazy one reads replies at its next tick, so each reply waits
-  // about 4 ms in the socket; the other wakes on readiness for every reply. The kernel's arrival
+  // automatic quantum is 8 ms. The lazy one reads replies at its next tick, so each reply waits
+  // about 8 ms in the socket; the other wakes on readiness for every reply. The kernel's arrival
   // stamps make both measure the same RTT; had the lazy one timed replies when it read them, its
   // RTTs would be about the quantum.
   std::vector<double> lazy_rtt, ready_rtt;
@@ -296,7 +296,7 @@ TEST_F(IcmpProberTest, LazilyReadRepliesKeepTheirRttAndAgreeWithReadinessWakeups
     ASSERT_TRUE(lazy.addTarget(a, t));
     ASSERT_TRUE(ready.addTarget(a, t));
   }
-  ASSERT_EQ(lazy.stats().send_quantum_ns, 4'000'000);
+  ASSERT_EQ(lazy.stats().send_quantum_ns, 8'000'000);
   const std::size_t expected = kTargets * kRounds;
   ASSERT_TRUE(runUntil(io_, [&] {
     return lazy_rtt.size() + lazy_lost == expected && ready_rtt.size() + ready_lost == expected;
@@ -312,12 +312,12 @@ TEST_F(IcmpProberTest, LazilyReadRepliesKeepTheirRttAndAgreeWithReadinessWakeups
   EXPECT_LT(ls.ticks + ls.read_wakeups, rs.ticks + rs.read_wakeups);
 
   const double lazy_p50 = median(lazy_rtt), ready_p50 = median(ready_rtt);
-  EXPECT_LT(lazy_p50, 1.0) << "ms; a reply read at the next tick waited ~4 ms in the socket";
+  EXPECT_LT(lazy_p50, 1.0) << "ms; a reply read at the next tick waited ~8 ms in the socket";
   EXPECT_NEAR(lazy_p50, ready_p50, 0.5) << "ms";
 }
 
 TEST_F(IcmpProberTest, TicksNeverExceedTheBurstBound) {
-  // 2,000 targets at 1 s: automatic 2 ms quantum, 4 probes per tick, bound 8.
+  // 2,000 targets at 1 s: automatic 4 ms quantum, 8 probes per tick, bound 16.
   IcmpProber prober(io_, clock_, [&](const ReachSample& s) { samples_[s.target].push_back(s); });
   std::vector<std::size_t> ticks;
   prober.setSendObserver([&](std::int64_t, std::size_t n) { ticks.push_back(n); });
@@ -327,8 +327,8 @@ TEST_F(IcmpProberTest, TicksNeverExceedTheBurstBound) {
     ASSERT_TRUE(prober.addTarget(a, {.interval = 1s, .timeout = 1s, .max_probes = 2}));
   }
   const auto st = prober.stats();
-  ASSERT_EQ(st.send_quantum_ns, 2'000'000);
-  ASSERT_EQ(st.burst_bound, 8u);
+  ASSERT_EQ(st.send_quantum_ns, 4'000'000);
+  ASSERT_EQ(st.burst_bound, 16u);
   ASSERT_TRUE(runUntil(io_, [&] { return total() == 4000; }, 10s)) << total();
   std::size_t sent = 0;
   for (std::size_t n : ticks) {
