@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "daemon/core/observation.hpp"
 #include "probes/snmp/poller.hpp"
 
@@ -130,5 +132,24 @@ class PollHarness {
 
 /// Path of a file under tests/data/snmp.
 std::string dataPath(const std::string& name);
+
+/// A suite sharing one snmpd, started once before its first test; every test fails (not skips)
+/// when it did not start.
+class SnmpdSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    start_error_.clear();
+    agent_ = new SnmpdAgent();
+    std::string err;
+    if (!agent_->start(&err)) start_error_ = err.empty() ? "snmpd did not start" : err;
+  }
+  static void TearDownTestSuite() {
+    delete agent_;
+    agent_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(start_error_.empty()) << start_error_; }
+  static inline SnmpdAgent* agent_ = nullptr;
+  static inline std::string start_error_;
+};
 
 }  // namespace circuitd::snmp::test

@@ -12,19 +12,11 @@ namespace {
 
 const std::string kCtl = std::string(CIRCUITD_BINARY_DIR) + "/tools/circuitctl/circuitctl";
 
-class CircuitctlPollTest : public ::testing::Test {
+class CircuitctlPollTest : public SnmpdSuite {
  protected:
-  static void SetUpTestSuite() {
-    agent_ = new SnmpdAgent();
-    std::string err;
-    if (!agent_->start(&err)) start_error_ = err.empty() ? "snmpd did not start" : err;
-  }
-  static void TearDownTestSuite() {
-    delete agent_;
-    agent_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_TRUE(start_error_.empty()) << start_error_;
+    SnmpdSuite::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_TRUE(requireTool(kCtl));
   }
   std::string target() const { return "127.0.0.1:" + std::to_string(agent_->port()); }
@@ -32,11 +24,7 @@ class CircuitctlPollTest : public ::testing::Test {
     args.insert(args.begin(), kCtl);
     return runCommand(args, out);
   }
-  static SnmpdAgent* agent_;
-  static std::string start_error_;
 };
-SnmpdAgent* CircuitctlPollTest::agent_ = nullptr;
-std::string CircuitctlPollTest::start_error_;
 
 }  // namespace
 

@@ -196,18 +196,8 @@ class MutatingProxy {
   std::thread thread_;
 };
 
-class FastPathTest : public ::testing::Test {
+class FastPathTest : public SnmpdSuite {
  protected:
-  static void SetUpTestSuite() {
-    agent_ = new SnmpdAgent();
-    std::string err;
-    if (!agent_->start(&err)) start_error_ = err.empty() ? "snmpd did not start" : err;
-  }
-  static void TearDownTestSuite() {
-    delete agent_;
-    agent_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(start_error_.empty()) << start_error_; }
 
   static PollTarget target(std::uint16_t port) {
     PollTarget t;
@@ -242,11 +232,7 @@ class FastPathTest : public ::testing::Test {
     EXPECT_EQ(st.timeouts, 0u);
   }
 
-  static SnmpdAgent* agent_;
-  static std::string start_error_;
 };
-SnmpdAgent* FastPathTest::agent_ = nullptr;
-std::string FastPathTest::start_error_;
 
 }  // namespace
 

@@ -10,18 +10,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class SnmpdPollTest : public ::testing::Test {
+class SnmpdPollTest : public SnmpdSuite {
  protected:
-  static void SetUpTestSuite() {
-    agent_ = new SnmpdAgent();
-    std::string err;
-    if (!agent_->start(&err)) start_error_ = err.empty() ? "snmpd did not start" : err;
-  }
-  static void TearDownTestSuite() {
-    delete agent_;
-    agent_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(start_error_.empty()) << start_error_; }
 
   PollTarget target(const std::string& name, std::vector<std::string> ifs = {"lo"}) {
     PollTarget t;
@@ -46,11 +36,7 @@ class SnmpdPollTest : public ::testing::Test {
     return t;
   }
 
-  static SnmpdAgent* agent_;
-  static std::string start_error_;
 };
-SnmpdAgent* SnmpdPollTest::agent_ = nullptr;
-std::string SnmpdPollTest::start_error_;
 
 void expectLoopbackSample(const RoundResult& r) {
   ASSERT_TRUE(r.device.has_value());
