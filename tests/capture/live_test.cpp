@@ -28,6 +28,7 @@
 
 namespace cap = circuitd::capture;
 namespace gen = circuitd::capture::gen;
+using circuitd::capture::testing::PacketSender;
 using circuitd::capture::testing::enterNs;
 using circuitd::capture::testing::sendFrames;
 using circuitd::capture::testing::sh;
@@ -42,13 +43,8 @@ const std::string kTrafficFile =
 // (once, or over and over until `until` is set); "" or what went wrong.
 std::string replay(const std::string& ns, const std::string& dev, const std::string& file,
                    const std::atomic<bool>* until, std::uint64_t& sent) {
-  if (!enterNs(ns)) return "setns " + ns;
-  const int fd = ::socket(AF_PACKET, SOCK_RAW, 0);
-  if (fd < 0) return "AF_PACKET socket";
-  sockaddr_ll to{};
-  to.sll_family = AF_PACKET;
-  to.sll_ifindex = static_cast<int>(::if_nametoindex(dev.c_str()));
-  to.sll_halen = 6;
+  PacketSender out(ns, dev);
+  if (!out.error().empty()) return out.error();
   std::string error;
   do {
     char err[PCAP_ERRBUF_SIZE];
@@ -61,13 +57,10 @@ std::string replay(const std::string& ns, const std::string& dev, const std::str
     const u_char* data;
     while (pcap_next_ex(p, &h, &data) == 1) {
       if (h->caplen < h->len) continue;
-      if (::sendto(fd, data, h->caplen, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) ==
-          static_cast<ssize_t>(h->caplen))
-        ++sent;
+      if (out.send(data, h->caplen)) ++sent;
     }
     pcap_close(p);
   } while (until && !until->load());
-  ::close(fd);
   return error;
 }
 

@@ -28,24 +28,40 @@ bool enterNs(const std::string& ns) {
   return ok;
 }
 
+PacketSender::PacketSender(const std::string& ns, const std::string& dev) {
+  if (!enterNs(ns)) {
+    error_ = "setns " + ns;
+    return;
+  }
+  fd_ = ::socket(AF_PACKET, SOCK_RAW, 0);
+  if (fd_ < 0) {
+    error_ = "AF_PACKET socket";
+    return;
+  }
+  to_.sll_family = AF_PACKET;
+  to_.sll_ifindex = static_cast<int>(::if_nametoindex(dev.c_str()));
+  to_.sll_halen = 6;
+}
+
+PacketSender::~PacketSender() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool PacketSender::send(const void* frame, std::size_t len) {
+  return fd_ >= 0 && ::sendto(fd_, frame, len, 0, reinterpret_cast<sockaddr*>(&to_), sizeof(to_)) ==
+                         static_cast<ssize_t>(len);
+}
+
 std::string sendFrames(const std::string& ns, const std::string& dev,
                        const std::vector<std::uint8_t>& frame, int count,
                        std::chrono::microseconds gap, std::uint64_t& sent) {
-  if (!enterNs(ns)) return "setns " + ns;
-  const int fd = ::socket(AF_PACKET, SOCK_RAW, 0);
-  if (fd < 0) return "AF_PACKET socket";
-  sockaddr_ll to{};
-  to.sll_family = AF_PACKET;
-  to.sll_ifindex = static_cast<int>(::if_nametoindex(dev.c_str()));
-  to.sll_halen = 6;
+  PacketSender out(ns, dev);
+  if (!out.error().empty()) return out.error();
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < count; ++i) {
     if (gap.count() > 0) std::this_thread::sleep_until(t0 + i * gap);
-    if (::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
-                 sizeof(to)) == static_cast<ssize_t>(frame.size()))
-      ++sent;
+    if (out.send(frame.data(), frame.size())) ++sent;
   }
-  ::close(fd);
   return "";
 }
 

@@ -1,7 +1,10 @@
 #pragma once
 // A veth pair between two network namespaces the test makes, and frames sent into it with a
 // packet socket: the real interface a live capture reads. Needs root and `ip`.
+#include <linux/if_packet.h>
+
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +16,25 @@ int sh(const std::string& cmd);
 
 /// Moves the calling thread into the network namespace /run/netns/<ns>.
 bool enterNs(const std::string& ns);
+
+/// A packet socket that sends whole frames out of `dev` in namespace `ns` (it moves the calling
+/// thread there).
+class PacketSender {
+ public:
+  PacketSender(const std::string& ns, const std::string& dev);
+  ~PacketSender();
+  PacketSender(const PacketSender&) = delete;
+  PacketSender& operator=(const PacketSender&) = delete;
+  /// "" when frames can be sent, else what failed.
+  const std::string& error() const { return error_; }
+  /// True when the whole frame was handed to the device.
+  bool send(const void* frame, std::size_t len);
+
+ private:
+  int fd_ = -1;
+  sockaddr_ll to_{};
+  std::string error_;
+};
 
 /// Sends `count` copies of `frame` out of `dev` in namespace `ns` (on the calling thread, which
 /// it moves there), one every `gap` (zero: as fast as the socket takes them) on an absolute
