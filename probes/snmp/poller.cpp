@@ -387,24 +387,29 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
            d.get_reqs[i].get() == &r;
   }
 
-  void onResponse(std::uintptr_t tag, const ResponseView& view) override {
-    auto* r = reinterpret_cast<Req*>(tag);
-    r->state = Req::State::Idle;
-    auto d = r->dev.lock();
-    if (!d) return;
+  /// The transport is done with the request behind `tag` (answered or timed out): it no longer
+  /// counts as in flight. Its device, or null when the device is gone.
+  DevPtr settle(Req& r) {
+    r.state = Req::State::Idle;
+    auto d = r.dev.lock();
+    if (!d) return nullptr;
     --d->in_flight;
     --total_in_flight;
+    return d;
+  }
+
+  void onResponse(std::uintptr_t tag, const ResponseView& view) override {
+    auto* r = reinterpret_cast<Req*>(tag);
+    auto d = settle(*r);
+    if (!d) return;
     if (isCurrentGet(*d, *r) && d->round.error.empty()) onGetReply(d, static_cast<std::size_t>(r->pdu), view);
     pump();
   }
 
   void onTimeout(std::uintptr_t tag) override {
     auto* r = reinterpret_cast<Req*>(tag);
-    r->state = Req::State::Idle;
-    auto d = r->dev.lock();
+    auto d = settle(*r);
     if (!d) return;
-    --d->in_flight;
-    --total_in_flight;
     ++stats.timeouts;
     const bool current = isCurrentGet(*d, *r);
     if (current && r->attempt < d->t.retries) {
