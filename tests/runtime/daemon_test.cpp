@@ -21,6 +21,7 @@ using namespace std::chrono_literals;
 using testing::ChildProcess;
 using testing::haveTool;
 using testing::runCommand;
+using testing::Netns;
 using testing::NotifyListener;
 using testing::ScratchDir;
 using testing::writeFile;
@@ -195,32 +196,9 @@ TEST_F(DaemonTest, ReloadKeepsTheStateOfUnchangedCircuitsAndAppliesAddsAndRemova
   EXPECT_EQ(d->wait(5s), 0) << d->log();
 }
 
-// A network namespace made by the test: loopback up, addresses added and removed to make probe
-// targets answer or fall silent. Removed on destruction.
-class Netns {
- public:
-  Netns() : name_("cd-rt-" + std::to_string(::getpid()) + "-" + std::to_string(++count_)) {
-    runCommand("ip netns del " + name_ + " 2>/dev/null");
-    ok_ = runCommand("ip netns add " + name_).rc == 0 &&
-          runCommand("ip -n " + name_ + " link set lo up").rc == 0;
-  }
-  ~Netns() { runCommand("ip netns del " + name_); }
-  bool ok() const { return ok_; }
-  const std::string& name() const { return name_; }
-  // Runs `ip -n <ns> -batch -` over the given lines.
-  bool batch(const std::string& lines) const {
-    return runCommand("printf '" + lines + "' | ip -n " + name_ + " -batch -").rc == 0;
-  }
-
- private:
-  static inline int count_ = 0;  // a fresh name per test: namespace teardown is asynchronous
-  std::string name_;
-  bool ok_ = false;
-};
-
 TEST_F(DaemonTest, SigtermDuringABurstOfFaultWritesLosesNothing) {
   ASSERT_TRUE(haveTool("ip")) << "iproute2 is required";
-  Netns ns;
+  Netns ns("cd-rt");
   ASSERT_TRUE(ns.ok()) << "cannot create a network namespace (root required)";
   constexpr int kSilent = 40;
   std::string cfg = daemonToml(), add, del;
@@ -283,7 +261,7 @@ TEST_F(DaemonTest, PassiveCaptureCountsTheCircuitsTrafficOnTheCaptureInterface) 
   ASSERT_TRUE(haveTool("ip")) << "iproute2 is required";
   // Two namespaces joined by a veth pair: the daemon in the first captures on its end while its
   // ICMP prober probes the far end, so the capture sees the circuit's traffic.
-  Netns near;
+  Netns near("cd-rt");
   const std::string far = near.name() + "-far";
   ASSERT_TRUE(near.ok());
   runCommand("ip netns del " + far + " 2>/dev/null");
@@ -314,7 +292,7 @@ TEST_F(DaemonTest, PassiveCaptureCountsTheCircuitsTrafficOnTheCaptureInterface) 
 // wakes the capture thread and the daemon joins it instead of leaving it behind.
 TEST_F(DaemonTest, SigtermWithCaptureOnAnIdleLinkStopsWithinTwoSecondsAndJoinsTheThread) {
   ASSERT_TRUE(haveTool("ip")) << "iproute2 is required";
-  Netns ns;
+  Netns ns("cd-rt");
   ASSERT_TRUE(ns.ok()) << "cannot create a network namespace (root required)";
   // No IPv6 (router solicitations, neighbour discovery) and no addresses: the veth stays silent.
   for (const char* key : {"all", "default"})

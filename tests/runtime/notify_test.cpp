@@ -33,6 +33,7 @@ using json = nlohmann::json;
 using testing::ChildProcess;
 using testing::haveTool;
 using testing::httpGet;
+using testing::Netns;
 using testing::NotifyListener;
 using testing::readFile;
 using testing::runCommand;
@@ -42,42 +43,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 const std::string kDaemon = std::string(CIRCUITD_BINARY_DIR) + "/daemon/circuitd";
 
-// A network namespace made by the test, so that probe targets can be made to fall silent by
-// removing their address from its loopback (an unused loopback address would still answer).
-class Netns {
- public:
-  Netns() : name_("cd-nt-" + std::to_string(::getpid()) + "-" + std::to_string(++count_)) {
-    runCommand("ip netns del " + name_ + " 2>/dev/null");
-    ok_ = runCommand("ip netns add " + name_).rc == 0 &&
-          runCommand("ip -n " + name_ + " link set lo up").rc == 0;
-  }
-  ~Netns() { runCommand("ip netns del " + name_); }
-  bool ok() const { return ok_; }
-  const std::string& name() const { return name_; }
-  bool addr(const std::string& verb, const std::string& a) const {
-    return runCommand("ip -n " + name_ + " addr " + verb + " " + a + "/32 dev lo").rc == 0;
-  }
-  // Runs fn on a thread that entered the namespace: sockets it makes live there, where the
-  // daemon's 127.0.0.1 is. False when the namespace could not be entered.
-  bool inside(const std::function<void()>& fn) const {
-    bool entered = false;
-    std::thread t([&] {
-      const int fd = ::open(("/run/netns/" + name_).c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return;
-      entered = ::setns(fd, CLONE_NEWNET) == 0;
-      ::close(fd);
-      if (entered) fn();
-    });
-    t.join();
-    return entered;
-  }
-
- private:
-  static inline int count_ = 0;  // a fresh name per test: namespace teardown is asynchronous
-  std::string name_;
-  bool ok_ = false;
-};
-
 class NotifyChannelTest : public ::testing::Test {
  protected:
   NotifyChannelTest() : dir_("circuitd-notify-"), notify_(dir_.path() / "notify.sock") {}
@@ -86,7 +51,7 @@ class NotifyChannelTest : public ::testing::Test {
   // NET-2's probe targets.
   void SetUp() override {
     ASSERT_TRUE(haveTool("ip")) << "iproute2 is required";
-    ns_ = std::make_unique<Netns>();
+    ns_ = std::make_unique<Netns>("cd-nt");
     ASSERT_TRUE(ns_->ok()) << "cannot create a network namespace (root required)";
     ASSERT_TRUE(ns_->addr("add", "10.202.0.1") && ns_->addr("add", "10.202.0.2"));
   }

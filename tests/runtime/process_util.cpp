@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -222,6 +223,37 @@ std::string NotifyListener::waitFor(const std::string& needle, std::chrono::mill
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   } while (std::chrono::steady_clock::now() < end);
   return "";
+}
+
+Netns::Netns(const std::string& prefix) {
+  static int count = 0;
+  name_ = prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(++count);
+  runCommand("ip netns del " + name_ + " 2>/dev/null");
+  ok_ = runCommand("ip netns add " + name_).rc == 0 &&
+        runCommand("ip -n " + name_ + " link set lo up").rc == 0;
+}
+
+Netns::~Netns() { runCommand("ip netns del " + name_); }
+
+bool Netns::addr(const std::string& verb, const std::string& a) const {
+  return runCommand("ip -n " + name_ + " addr " + verb + " " + a + "/32 dev lo").rc == 0;
+}
+
+bool Netns::batch(const std::string& lines) const {
+  return runCommand("printf '" + lines + "' | ip -n " + name_ + " -batch -").rc == 0;
+}
+
+bool Netns::inside(const std::function<void()>& fn) const {
+  bool entered = false;
+  std::thread t([&] {
+    const int fd = ::open(("/run/netns/" + name_).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    entered = ::setns(fd, CLONE_NEWNET) == 0;
+    ::close(fd);
+    if (entered) fn();
+  });
+  t.join();
+  return entered;
 }
 
 }  // namespace circuitd::testing

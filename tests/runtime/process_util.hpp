@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,30 @@ class NotifyListener {
   struct Impl;
   Impl* impl_;
   std::filesystem::path path_;
+};
+
+/// A network namespace made by the test, loopback up: probe targets answer or fall silent as
+/// addresses are added to or removed from its loopback. Removed on destruction.
+class Netns {
+ public:
+  /// Named "<prefix>-<pid>-<n>": a fresh name per use, since namespace teardown is asynchronous.
+  explicit Netns(const std::string& prefix);
+  ~Netns();
+  Netns(const Netns&) = delete;
+  Netns& operator=(const Netns&) = delete;
+  bool ok() const { return ok_; }
+  const std::string& name() const { return name_; }
+  /// `ip addr <verb> <a>/32 dev lo` in the namespace.
+  bool addr(const std::string& verb, const std::string& a) const;
+  /// Runs `ip -n <ns> -batch -` over the given lines.
+  bool batch(const std::string& lines) const;
+  /// Runs fn on a thread that entered the namespace (sockets it makes live there); false when
+  /// the namespace could not be entered.
+  bool inside(const std::function<void()>& fn) const;
+
+ private:
+  std::string name_;
+  bool ok_ = false;
 };
 
 }  // namespace circuitd::testing
