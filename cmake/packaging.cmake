@@ -36,8 +36,8 @@ foreach(dash dashboards dashboard grafana)
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dash}/ DESTINATION ${CIRCUITD_DATADIR}/dashboards)
   endif()
 endforeach()
-if(EXISTS ${PROJECT_SOURCE_DIR}/daemon/engine/default_rules.toml)
-  install(FILES ${PROJECT_SOURCE_DIR}/daemon/engine/default_rules.toml
+if(EXISTS ${PROJECT_SOURCE_DIR}/domain/engine/default_rules.toml)
+  install(FILES ${PROJECT_SOURCE_DIR}/domain/engine/default_rules.toml
           DESTINATION ${CIRCUITD_DOCDIR}/examples)
 endif()
 

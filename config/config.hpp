@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/inventory.hpp"
-#include "daemon/core/result.hpp"
+#include "domain/core/inventory.hpp"
+#include "domain/core/result.hpp"
 
 namespace circuitd::config {
 

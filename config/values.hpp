@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/result.hpp"
-#include "daemon/core/time.hpp"
+#include "domain/core/result.hpp"
+#include "domain/core/time.hpp"
 
 namespace circuitd::config {
 

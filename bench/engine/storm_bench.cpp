@@ -9,7 +9,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
-#include "daemon/engine/engine.hpp"
+#include "domain/engine/engine.hpp"
 
 using namespace circuitd;
 using namespace circuitd::engine;

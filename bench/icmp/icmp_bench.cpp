@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "probes/icmp/icmp_prober.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 namespace {
 

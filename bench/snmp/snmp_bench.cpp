@@ -39,6 +39,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "probes/snmp/poller.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 using namespace circuitd;
 using namespace std::chrono_literals;

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/engine/engine.hpp"
+#include "domain/engine/engine.hpp"
 
 namespace circuitd::http {
 

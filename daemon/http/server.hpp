@@ -9,7 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "daemon/core/result.hpp"
+#include "domain/core/result.hpp"
 #include "daemon/http/router.hpp"
 
 namespace circuitd::http {

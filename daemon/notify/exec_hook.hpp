@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/result.hpp"
-#include "daemon/core/time.hpp"
+#include "domain/core/result.hpp"
+#include "domain/core/time.hpp"
 
 namespace boost::asio {
 class io_context;

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/result.hpp"
-#include "daemon/core/time.hpp"
+#include "domain/core/result.hpp"
+#include "domain/core/time.hpp"
 #include "daemon/notify/payload.hpp"
 #include "daemon/store/store.hpp"
 

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/faults/json.hpp"
+#include "domain/faults/json.hpp"
 
 namespace circuitd::notify {
 

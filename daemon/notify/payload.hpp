@@ -4,10 +4,10 @@
 // JSON signed with HMAC-SHA256.
 #include <string>
 
-#include "daemon/core/inventory.hpp"
-#include "daemon/core/result.hpp"
-#include "daemon/core/time.hpp"
-#include "daemon/faults/fault.hpp"
+#include "domain/core/inventory.hpp"
+#include "domain/core/result.hpp"
+#include "domain/core/time.hpp"
+#include "domain/faults/fault.hpp"
 
 namespace circuitd::notify {
 

@@ -20,17 +20,17 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "daemon/core/observation.hpp"
+#include "domain/core/observation.hpp"
 #include "daemon/log/log.hpp"
 #include "daemon/runtime/reload.hpp"
 #include "daemon/runtime/scheduler.hpp"
 #include "daemon/runtime/sd_notify.hpp"
 
 #include "config/values.hpp"
-#include "daemon/engine/engine.hpp"
-#include "daemon/engine/rules.hpp"
+#include "domain/engine/engine.hpp"
+#include "domain/engine/rules.hpp"
 #include "daemon/http/server.hpp"
-#include "daemon/notify/fault_service.hpp"
+#include "daemon/service/fault_service.hpp"
 #include "daemon/notify/outbox_sender.hpp"
 #include "daemon/store/sqlite_store.hpp"
 #include "probes/capture/pcap_source.hpp"
@@ -39,6 +39,7 @@
 #include "probes/snmp/poller.hpp"
 #include "probes/snmp/profile.hpp"
 #include "probes/snmp/trap_receiver.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 namespace circuitd::runtime {
 
@@ -182,7 +183,7 @@ struct Runtime::Impl {
   std::shared_ptr<spdlog::logger> log;
 
   std::unique_ptr<engine::Engine> engine;
-  std::unique_ptr<notify::FaultService> faults;
+  std::unique_ptr<service::FaultService> faults;
   std::unique_ptr<http::Server> http_server;  // [http] endpoint; null when disabled
   std::unique_ptr<notify::OutboxSender> sender;  // delivers the outbox; null without [[notify]]
   asio::steady_timer refresh_timer{io};          // repeats firing alerts to Alertmanager
@@ -307,15 +308,15 @@ bool Runtime::Impl::startEngine() {
 
 void Runtime::Impl::startStore(TimePoint now) {
   const std::string path = storePath(cfg);
-  notify::FaultServiceSettings fs;
+  service::FaultServiceSettings fs;
   for (const auto& n : cfg.notify) fs.channels.push_back(n.name);
-  faults = std::make_unique<notify::FaultService>(
+  faults = std::make_unique<service::FaultService>(
       fs, [path]() -> Result<std::unique_ptr<store::Store>> {
         auto s = store::SqliteStore::open(path);
         if (!s) return fail(s.error());
         return std::unique_ptr<store::Store>(std::move(*s));
       });
-  faults->onAlarm([this](const notify::StoreAlarm& a) {
+  faults->onAlarm([this](const service::StoreAlarm& a) {
     if (a.unavailable)
       log->error("store unavailable: {}; {} batch(es) held in memory", a.error.str(),
                  a.pending_batches);

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "daemon/core/time.hpp"
+#include "domain/core/time.hpp"
 
 namespace circuitd::runtime {
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "daemon/core/decision.hpp"
+#include "domain/core/decision.hpp"
 
 namespace circuitd::runtime {
 

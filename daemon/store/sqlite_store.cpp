@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "daemon/faults/json.hpp"
+#include "domain/faults/json.hpp"
 
 namespace circuitd::store {
 

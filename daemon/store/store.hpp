@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/core/inventory.hpp"
-#include "daemon/core/result.hpp"
-#include "daemon/core/time.hpp"
-#include "daemon/faults/fault.hpp"
+#include "domain/core/inventory.hpp"
+#include "domain/core/result.hpp"
+#include "domain/core/time.hpp"
+#include "domain/faults/fault.hpp"
 
 namespace circuitd::store {
 

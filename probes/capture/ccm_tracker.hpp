@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/observation.hpp"
+#include "domain/core/observation.hpp"
 #include "probes/capture/frame.hpp"
 
 namespace circuitd::capture {

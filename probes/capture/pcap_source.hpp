@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "daemon/core/result.hpp"
+#include "domain/core/result.hpp"
 #include "probes/capture/traffic_counter.hpp"
 
 namespace circuitd::capture {

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/inventory.hpp"
-#include "daemon/core/observation.hpp"
-#include "daemon/core/result.hpp"
+#include "domain/core/inventory.hpp"
+#include "domain/core/observation.hpp"
+#include "domain/core/result.hpp"
 #include "probes/capture/ccm_tracker.hpp"
 #include "probes/capture/frame.hpp"
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-#include "daemon/core/result.hpp"
+#include "domain/core/result.hpp"
 
 namespace circuitd::icmp {
 

@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/observation.hpp"
-#include "daemon/core/result.hpp"
-#include "daemon/core/time.hpp"
+#include "domain/core/observation.hpp"
+#include "domain/core/result.hpp"
+#include "domain/core/time.hpp"
 
 namespace boost::asio {
 class io_context;

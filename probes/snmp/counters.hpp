@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/core/time.hpp"
+#include "domain/core/time.hpp"
 
 namespace circuitd::snmp {
 

@@ -14,8 +14,8 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "daemon/core/inventory.hpp"
-#include "daemon/core/result.hpp"
+#include "domain/core/inventory.hpp"
+#include "domain/core/result.hpp"
 #include "probes/snmp/varbind.hpp"
 
 struct snmp_pdu;

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/result.hpp"
+#include "domain/core/result.hpp"
 
 namespace circuitd::snmp {
 

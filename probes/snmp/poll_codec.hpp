@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/inventory.hpp"
-#include "daemon/core/observation.hpp"
+#include "domain/core/inventory.hpp"
+#include "domain/core/observation.hpp"
 #include "probes/snmp/ber.hpp"
 #include "probes/snmp/counters.hpp"
 #include "probes/snmp/oid.hpp"

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/inventory.hpp"
-#include "daemon/core/observation.hpp"
-#include "daemon/core/result.hpp"
-#include "daemon/core/time.hpp"
+#include "domain/core/inventory.hpp"
+#include "domain/core/observation.hpp"
+#include "domain/core/result.hpp"
+#include "domain/core/time.hpp"
 #include "probes/snmp/profile.hpp"
 
 namespace boost::asio {

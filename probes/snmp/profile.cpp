@@ -1,6 +1,6 @@
 #include "probes/snmp/profile.hpp"
 
-#include "daemon/core/trap_kind.hpp"
+#include "domain/core/trap_kind.hpp"
 
 #include <charconv>
 #include <cmath>

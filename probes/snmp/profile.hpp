@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/observation.hpp"
-#include "daemon/core/result.hpp"
+#include "domain/core/observation.hpp"
+#include "domain/core/result.hpp"
 #include "probes/snmp/oid.hpp"
 #include "probes/snmp/varbind.hpp"
 

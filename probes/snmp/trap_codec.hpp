@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/observation.hpp"
-#include "daemon/core/result.hpp"
+#include "domain/core/observation.hpp"
+#include "domain/core/result.hpp"
 #include "probes/snmp/profile.hpp"
 #include "probes/snmp/varbind.hpp"
 

@@ -21,7 +21,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "daemon/core/result.hpp"
+#include "domain/core/result.hpp"
 #include "probes/snmp/ber.hpp"
 #include "probes/snmp/poller.hpp"
 

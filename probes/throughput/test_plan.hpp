@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/inventory.hpp"
-#include "daemon/core/observation.hpp"
-#include "daemon/core/result.hpp"
+#include "domain/core/inventory.hpp"
+#include "domain/core/observation.hpp"
+#include "domain/core/result.hpp"
 
 namespace circuitd::throughput {
 

@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "daemon/core/result.hpp"
+#include "domain/core/result.hpp"
 
 namespace circuitd::throughput {
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/result.hpp"
+#include "domain/core/result.hpp"
 #include "probes/throughput/test_plan.hpp"
 
 namespace circuitd::throughput {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/inventory.hpp"
+#include "domain/core/inventory.hpp"
 
 namespace circuitd::capture::gen {
 

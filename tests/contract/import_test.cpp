@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/contract/import.hpp"
-#include "daemon/contract/text_util.hpp"
+#include "domain/contract/import.hpp"
+#include "domain/contract/text_util.hpp"
 
 using namespace circuitd::contract;
 

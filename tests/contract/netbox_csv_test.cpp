@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/contract/import.hpp"
+#include "domain/contract/import.hpp"
 
 using namespace circuitd::contract;
 

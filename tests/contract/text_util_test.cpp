@@ -1,7 +1,7 @@
 // Cell-text repairs the importer relies on.
 #include <gtest/gtest.h>
 
-#include "daemon/contract/text_util.hpp"
+#include "domain/contract/text_util.hpp"
 
 using namespace circuitd::contract::detail;
 

@@ -1,4 +1,4 @@
-#include "daemon/core/decision.hpp"
+#include "domain/core/decision.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/core/result.hpp"
+#include "domain/core/result.hpp"
 
 #include <gtest/gtest.h>
 

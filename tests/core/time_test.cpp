@@ -1,4 +1,4 @@
-#include "daemon/core/time.hpp"
+#include "domain/core/time.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/engine/engine.hpp"
+#include "domain/engine/engine.hpp"
 
 namespace circuitd::engine::testing {
 

@@ -2,7 +2,7 @@
 // path, never a crash, and a typo never silently drops an expectation.
 #include <gtest/gtest.h>
 
-#include "daemon/engine/scenario.hpp"
+#include "domain/engine/scenario.hpp"
 
 namespace circuitd::engine {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/engine/scenario.hpp"
+#include "domain/engine/scenario.hpp"
 
 namespace circuitd::engine {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/faults/lifecycle.hpp"
+#include "domain/faults/lifecycle.hpp"
 
 #include <gtest/gtest.h>
 

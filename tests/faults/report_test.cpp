@@ -1,4 +1,4 @@
-#include "daemon/faults/report.hpp"
+#include "domain/faults/report.hpp"
 
 #include <gtest/gtest.h>
 

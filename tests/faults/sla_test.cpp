@@ -1,4 +1,4 @@
-#include "daemon/faults/sla.hpp"
+#include "domain/faults/sla.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,6 +10,7 @@
 
 #include "probes/icmp/icmp_prober.hpp"
 #include "tests/icmp/test_util.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 namespace {
 std::atomic<std::size_t> g_allocations{0};

@@ -9,9 +9,10 @@
 #include <map>
 #include <string>
 
-#include "daemon/core/reach_window.hpp"
+#include "domain/core/reach_window.hpp"
 #include "probes/icmp/icmp_prober.hpp"
 #include "tests/icmp/test_util.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 using namespace circuitd;
 using namespace circuitd::icmp;

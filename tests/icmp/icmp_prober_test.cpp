@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tests/icmp/test_util.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 using namespace circuitd;
 using namespace circuitd::icmp;

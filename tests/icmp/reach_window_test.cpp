@@ -1,4 +1,4 @@
-#include "daemon/core/reach_window.hpp"
+#include "domain/core/reach_window.hpp"
 
 #include <gtest/gtest.h>
 

@@ -8,14 +8,16 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/notify/exec_hook.hpp"
-#include "daemon/notify/fault_service.hpp"
+#include "daemon/service/fault_service.hpp"
 #include "daemon/notify/outbox_sender.hpp"
 #include "daemon/notify/payload.hpp"
 #include "daemon/store/sqlite_store.hpp"
 #include "tests/notify/http_receiver.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 using namespace circuitd;
 using namespace circuitd::notify;
+using namespace circuitd::service;
 using nlohmann::json;
 namespace fs = std::filesystem;
 

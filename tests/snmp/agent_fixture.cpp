@@ -1,4 +1,5 @@
 #include "tests/snmp/agent_fixture.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 #include <fcntl.h>
 #include <grp.h>

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/core/observation.hpp"
+#include "domain/core/observation.hpp"
 #include "probes/snmp/poller.hpp"
 
 namespace circuitd::snmp::test {

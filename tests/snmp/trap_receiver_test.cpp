@@ -5,6 +5,7 @@
 
 #include "tests/snmp/agent_fixture.hpp"
 #include "probes/snmp/trap_receiver.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 using namespace circuitd;
 using namespace circuitd::snmp;

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "daemon/faults/lifecycle.hpp"
+#include "domain/faults/lifecycle.hpp"
 
 using namespace circuitd;
 using namespace circuitd::store;

@@ -10,11 +10,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "daemon/notify/fault_service.hpp"
+#include "daemon/service/fault_service.hpp"
 #include "daemon/store/sqlite_store.hpp"
 
 using namespace circuitd;
 using namespace circuitd::notify;
+using namespace circuitd::service;
 namespace fs = std::filesystem;
 
 namespace {

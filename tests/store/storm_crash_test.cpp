@@ -13,7 +13,7 @@
 #include <set>
 #include <thread>
 
-#include "daemon/faults/lifecycle.hpp"
+#include "domain/faults/lifecycle.hpp"
 #include "daemon/notify/payload.hpp"
 #include "daemon/store/sqlite_store.hpp"
 #include "tests/notify/http_receiver.hpp"

@@ -6,10 +6,11 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "daemon/notify/fault_service.hpp"
+#include "daemon/service/fault_service.hpp"
 #include "daemon/notify/outbox_sender.hpp"
 #include "daemon/store/sqlite_store.hpp"
 #include "tests/store/storm_events.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 using namespace circuitd;
 
@@ -23,11 +24,11 @@ int main(int argc, char** argv) {
   const int events = std::atoi(argv[3]);
   const int circuits = std::atoi(argv[4]);
 
-  notify::FaultServiceSettings fss;
+  service::FaultServiceSettings fss;
   fss.lifecycle.hold_off = Duration{0};
   fss.lifecycle.reopen_window = Duration{0};
   fss.channels = {"hook"};
-  notify::FaultService svc(fss, [&]() -> Result<std::unique_ptr<store::Store>> {
+  service::FaultService svc(fss, [&]() -> Result<std::unique_ptr<store::Store>> {
     auto s = store::SqliteStore::open(db);
     if (!s) return fail(s.error());
     return std::unique_ptr<store::Store>(std::move(*s));

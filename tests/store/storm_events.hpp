@@ -4,7 +4,7 @@
 // with no hold-off every event is exactly one fault transition.
 #include <string>
 
-#include "daemon/core/decision.hpp"
+#include "domain/core/decision.hpp"
 
 namespace circuitd::storm {
 

@@ -15,7 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "circuitd_version.hpp"
-#include "daemon/contract/import.hpp"
+#include "domain/contract/import.hpp"
 #include "tools/circuitctl/commands.hpp"
 
 namespace circuitctl {

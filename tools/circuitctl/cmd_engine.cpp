@@ -9,7 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "daemon/engine/scenario.hpp"
+#include "domain/engine/scenario.hpp"
 #include "tools/circuitctl/commands.hpp"
 #include "tools/circuitctl/replay_output.hpp"
 

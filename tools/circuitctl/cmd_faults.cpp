@@ -9,13 +9,14 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "daemon/faults/json.hpp"
-#include "daemon/faults/report.hpp"
-#include "daemon/faults/sla.hpp"
-#include "daemon/notify/fault_service.hpp"
+#include "domain/faults/json.hpp"
+#include "domain/faults/report.hpp"
+#include "domain/faults/sla.hpp"
+#include "daemon/service/fault_service.hpp"
 #include "daemon/store/sqlite_store.hpp"
 #include "tools/circuitctl/commands.hpp"
 #include "tools/circuitctl/replay_output.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 namespace circuitctl {
 
@@ -76,13 +77,13 @@ std::string localShort(TimePoint t) {
 // A FaultService on the file for one manual action; notifications go to the channels the daemon
 // registered in the file, so its outbox sender announces the action.
 struct Session {
-  std::unique_ptr<notify::FaultService> svc;
+  std::unique_ptr<service::FaultService> svc;
 };
 
 Session openService(const GlobalOptions& g, TimePoint now) {
   auto probe = openStore(g);
   auto channels = need(probe->meta("channels"));
-  notify::FaultServiceSettings fss;
+  service::FaultServiceSettings fss;
   fss.snapshot_inventory = false;
   if (channels && !channels->empty()) {
     std::string cur;
@@ -100,7 +101,7 @@ Session openService(const GlobalOptions& g, TimePoint now) {
   probe.reset();
   Session s;
   const std::string db = g.db;
-  s.svc = std::make_unique<notify::FaultService>(
+  s.svc = std::make_unique<service::FaultService>(
       fss, [db]() -> Result<std::unique_ptr<store::Store>> {
         auto st = store::SqliteStore::open(db, store::SqliteOptions{false, 5000});
         if (!st) return fail(st.error());
@@ -365,8 +366,8 @@ int persistReplay(const std::string& db, const ReplayOutput& out) {
       return 1;
     }
   }
-  notify::FaultServiceSettings fss;  // no channels: a replay announces nothing
-  notify::FaultService svc(fss, [db]() -> Result<std::unique_ptr<store::Store>> {
+  service::FaultServiceSettings fss;  // no channels: a replay announces nothing
+  service::FaultService svc(fss, [db]() -> Result<std::unique_ptr<store::Store>> {
     auto st = store::SqliteStore::open(db);
     if (!st) return fail(st.error());
     return std::unique_ptr<store::Store>(std::move(*st));

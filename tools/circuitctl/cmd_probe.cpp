@@ -13,9 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/reach_window.hpp"
+#include "domain/core/reach_window.hpp"
 #include "probes/icmp/icmp_prober.hpp"
 #include "tools/circuitctl/commands.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 namespace circuitctl {
 namespace {

@@ -17,6 +17,7 @@
 #include "probes/snmp/poller.hpp"
 #include "probes/snmp/profile.hpp"
 #include "tools/circuitctl/commands.hpp"
+#include "daemon/runtime/system_clock.hpp"
 
 namespace circuitctl {
 namespace {

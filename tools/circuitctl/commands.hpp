@@ -25,7 +25,7 @@ void addThroughputCommands(CLI::App& app, GlobalOptions& g);  ///< test-throughp
 void addEngineCommands(CLI::App& app, GlobalOptions& g);      ///< replay
 void addFaultCommands(CLI::App& app, GlobalOptions& g);       ///< faults, report, ack, sla
 
-struct ReplayOutput;  // defined by the engine's replay (daemon/engine)
+struct ReplayOutput;  // defined by the engine's replay (domain/engine)
 
 /// Writes what a replay decided into the store file `db` (defined in cmd_faults.cpp, used by
 /// `circuitctl replay SCENARIO --db FILE`). Returns the process exit code.

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/decision.hpp"
-#include "daemon/core/inventory.hpp"
-#include "daemon/core/time.hpp"
+#include "domain/core/decision.hpp"
+#include "domain/core/inventory.hpp"
+#include "domain/core/time.hpp"
 
 namespace circuitctl {
 

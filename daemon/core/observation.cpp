@@ -1,9 +1,0 @@
-#include "daemon/core/observation.hpp"
-
-namespace circuitd {
-
-TimePoint observationTime(const Observation& o) {
-  return std::visit([](const auto& x) { return x.time; }, o);
-}
-
-}  // namespace circuitd
