@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <sys/stat.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -12,6 +11,7 @@
 #include <map>
 #include <tuple>
 
+#include "config/toml/reader.hpp"
 #include "config/values.hpp"
 
 namespace circuitd::config {
@@ -19,7 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using Keys = std::vector<std::string_view>;
+using toml::didYouMean;
+using toml::Keys;
 
 const Keys kTopLevelKeys = {"include", "daemon",  "store",    "http",       "notify",
                             "device",  "circuit", "topology", "maintenance"};
@@ -53,195 +54,18 @@ Keys concat(const Keys& a, const Keys& b) {
   return r;
 }
 
-std::string typeName(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a floating-point number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    default:
-      return "nothing";
-  }
-}
-
-std::string position(const std::string& file, const toml::source_region& r) {
-  if (r.begin.line == 0) return file;
-  return fmt::format("{}:{}:{}", file, r.begin.line, r.begin.column);
-}
-
 std::string quoteList(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + fmt::format("'{}'", s);
   return out;
 }
 
-std::string didYouMean(std::string_view word, const Keys& candidates) {
-  const auto near = nearestWord(word, candidates);
-  return near.empty() ? std::string{} : fmt::format(" (did you mean '{}'?)", near);
-}
-
-/// Reads one TOML table with positions: every accessor reports wrong types, missing required
-/// keys and bad values into the shared error list, naming file:line:col and the key path.
-class Reader {
+/// The generic TOML reader plus the configuration's own value formats: probe addresses,
+/// "addr:port", calendar dates and paths relative to the file that sets them.
+class ConfigReader : public toml::Reader {
  public:
-  Reader(Errors& errors, std::string file, const toml::table& t, std::string path)
-      : errors_(errors), file_(std::move(file)), t_(t), path_(std::move(path)) {}
+  ConfigReader(const toml::Reader& r) : toml::Reader(r) {}  // NOLINT(implicit)
 
-  const std::string& file() const { return file_; }
-  const std::string& path() const { return path_; }
-  const toml::table& table() const { return t_; }
-
-  /// Rejects keys not in known, suggesting the nearest known key.
-  /// A typo of a key that belongs in a sub-table (nested, e.g. "snmp") suggests "snmp.<key>".
-  void checkKeys(const Keys& known, const Keys& nested = {},
-                 std::string_view nested_table = {}) const {
-    for (auto&& [k, v] : t_) {
-      if (std::find(known.begin(), known.end(), k.str()) != known.end()) continue;
-      auto hint = didYouMean(k.str(), known);
-      if (hint.empty() && !nested.empty()) {
-        if (auto near = nearestWord(k.str(), nested); !near.empty())
-          hint = fmt::format(" (did you mean '{}' inside {} = {{ ... }}?)", near, nested_table);
-      }
-      errors_.push_back({position(file_, k.source()) + " " + keyPath(k.str()),
-                         fmt::format("unknown key '{}'{}", k.str(), hint)});
-    }
-  }
-  std::string keyPath(std::string_view key) const {
-    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
-  }
-  /// "file:line:col path.key" for a key that is present, else the table's own location.
-  std::string where(std::string_view key) const {
-    const auto it = t_.find(key);
-    if (it == t_.end()) return whereTable() + "." + std::string(key);
-    return position(file_, it->first.source()) + " " + keyPath(key);
-  }
-  std::string whereTable() const {
-    return path_.empty() ? position(file_, t_.source())
-                         : position(file_, t_.source()) + " " + path_;
-  }
-  bool has(std::string_view key) const { return t_.contains(key); }
-  const toml::node* node(std::string_view key) const { return t_.get(key); }
-
-  void error(std::string_view key, std::string what) const {
-    errors_.push_back({where(key), std::move(what)});
-  }
-  void missing(std::string_view key, std::string_view why = {}) const {
-    errors_.push_back({whereTable(), fmt::format("missing required key '{}'{}", key, why)});
-  }
-  bool typeError(std::string_view key, const toml::node& n, std::string_view expected) const {
-    error(key, fmt::format("expected {}, got {}", expected, typeName(n)));
-    return false;
-  }
-
-  std::optional<std::string> str(std::string_view key, bool required = false) const {
-    const auto* n = node(key);
-    if (!n) {
-      if (required) missing(key);
-      return std::nullopt;
-    }
-    if (const auto* s = n->as_string()) return s->get();
-    typeError(key, *n, "a string");
-    return std::nullopt;
-  }
-  /// A string that must not be empty when given.
-  std::optional<std::string> name(std::string_view key, bool required = false) const {
-    auto s = str(key, required);
-    if (s && s->empty()) {
-      error(key, fmt::format("'{}' must not be empty", key));
-      return std::nullopt;
-    }
-    return s;
-  }
-  std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo,
-                                      std::int64_t hi) const {
-    const auto* n = node(key);
-    if (!n) return std::nullopt;
-    const auto* i = n->as_integer();
-    if (!i) {
-      typeError(key, *n, "an integer");
-      return std::nullopt;
-    }
-    if (i->get() < lo || i->get() > hi) {
-      error(key, fmt::format("{} = {} is out of range {}..{}", key, i->get(), lo, hi));
-      return std::nullopt;
-    }
-    return i->get();
-  }
-  /// An integer or floating-point number.
-  std::optional<double> number(std::string_view key) const {
-    const auto* n = node(key);
-    if (!n) return std::nullopt;
-    if (const auto* i = n->as_integer()) return static_cast<double>(i->get());
-    if (const auto* f = n->as_floating_point()) return f->get();
-    typeError(key, *n, "a number");
-    return std::nullopt;
-  }
-  std::optional<bool> boolean(std::string_view key) const {
-    const auto* n = node(key);
-    if (!n) return std::nullopt;
-    if (const auto* b = n->as_boolean()) return b->get();
-    typeError(key, *n, "a boolean (true or false)");
-    return std::nullopt;
-  }
-  /// An array of non-empty strings; each bad element is reported with its own position.
-  std::optional<std::vector<std::string>> strings(std::string_view key) const {
-    const auto* n = node(key);
-    if (!n) return std::nullopt;
-    const auto* a = n->as_array();
-    if (!a) {
-      typeError(key, *n, "an array of strings");
-      return std::nullopt;
-    }
-    std::vector<std::string> out;
-    bool ok = true;
-    for (std::size_t i = 0; i < a->size(); ++i) {
-      const auto& el = *a->get(i);
-      const auto w = position(file_, el.source()) + " " + fmt::format("{}[{}]", keyPath(key), i);
-      if (const auto* s = el.as_string(); s && !s->get().empty()) {
-        out.push_back(s->get());
-      } else {
-        errors_.push_back(
-            {w, s ? std::string("empty string") : "expected a string, got " + typeName(el)});
-        ok = false;
-      }
-    }
-    if (!ok) return std::nullopt;
-    return out;
-  }
-  std::optional<Duration> duration(std::string_view key, Duration lo, Duration hi) const {
-    const auto* n = node(key);
-    if (!n) return std::nullopt;
-    const auto* s = n->as_string();
-    if (!s) {
-      typeError(key, *n, "a duration string such as \"10s\"");
-      return std::nullopt;
-    }
-    auto d = parseDuration(s->get());
-    if (!d) {
-      error(key, d.error().what);
-      return std::nullopt;
-    }
-    if (*d < lo || *d > hi) {
-      error(key, fmt::format("{} = \"{}\" is out of range {}..{}", key, s->get(),
-                             formatDuration(lo), formatDuration(hi)));
-      return std::nullopt;
-    }
-    return *d;
-  }
   /// An IP literal (ICMP probe targets).
   std::optional<std::string> ip(std::string_view key) const {
     auto s = str(key);
@@ -265,72 +89,25 @@ class Reader {
   }
   /// A date "YYYY-MM-DD": a TOML local date or a string.
   std::optional<std::string> date(std::string_view key) const {
-    const auto* n = node(key);
-    if (!n) return std::nullopt;
-    if (const auto* d = n->as_date()) {
-      const auto& v = d->get();
-      return fmt::format("{:04}-{:02}-{:02}", v.year, v.month, v.day);
-    }
-    if (const auto* s = n->as_string()) {
-      if (parseIsoDate(s->get())) return s->get();
-      error(key, fmt::format("'{}' is not a date (write YYYY-MM-DD)", s->get()));
+    const auto* v = value(key);
+    if (!v) return std::nullopt;
+    if (const auto* d = v->date()) return fmt::format("{:04}-{:02}-{:02}", d->year, d->month, d->day);
+    if (const auto* s = v->string()) {
+      if (parseIsoDate(*s)) return *s;
+      error(key, fmt::format("'{}' is not a date (write YYYY-MM-DD)", *s));
       return std::nullopt;
     }
-    typeError(key, *n, "a date (YYYY-MM-DD)");
-    return std::nullopt;
-  }
-  /// An instant: a TOML date-time (no offset = UTC) or an ISO 8601 string.
-  std::optional<TimePoint> instant(std::string_view key, bool required = false) const {
-    const auto* n = node(key);
-    if (!n) {
-      if (required) missing(key);
-      return std::nullopt;
-    }
-    if (const auto* dt = n->as_date_time()) {
-      const auto& v = dt->get();
-      const auto day = std::chrono::sys_days{std::chrono::year_month_day{
-          std::chrono::year{v.date.year}, std::chrono::month{v.date.month},
-          std::chrono::day{v.date.day}}};
-      auto t = TimePoint{day} + std::chrono::hours{v.time.hour} +
-               std::chrono::minutes{v.time.minute} + std::chrono::seconds{v.time.second} +
-               std::chrono::duration_cast<Duration>(std::chrono::nanoseconds{v.time.nanosecond});
-      if (v.offset) t -= std::chrono::minutes{v.offset->minutes};
-      return t;
-    }
-    if (const auto* s = n->as_string()) {
-      if (auto t = parseIso(s->get())) return t;
-      error(key,
-            fmt::format("'{}' is not a date-time (write 2024-07-01T08:30:00+08:00)", s->get()));
-      return std::nullopt;
-    }
-    typeError(key, *n, "a date-time");
-    return std::nullopt;
-  }
-  /// One of a fixed set of words.
-  std::optional<std::string> oneOf(std::string_view key, const Keys& allowed,
-                                   bool required = false) const {
-    auto s = str(key, required);
-    if (!s) return std::nullopt;
-    if (std::find(allowed.begin(), allowed.end(), *s) != allowed.end()) return s;
-    std::vector<std::string> list(allowed.begin(), allowed.end());
-    error(key, fmt::format("{} = '{}' is not one of {}{}", key, *s, quoteList(list),
-                           didYouMean(*s, allowed)));
+    typeError(key, *v, "a date (YYYY-MM-DD)");
     return std::nullopt;
   }
   /// A path; relative paths resolve against the directory of the file that sets them.
-  std::optional<std::string> path(std::string_view key) const {
+  std::optional<std::string> filePath(std::string_view key) const {
     auto s = str(key);
     if (!s || s->empty()) return s;
     fs::path p(*s);
-    if (p.is_relative()) p = fs::absolute(fs::path(file_).parent_path() / p);
+    if (p.is_relative()) p = fs::absolute(fs::path(file()).parent_path() / p);
     return p.lexically_normal().string();
   }
-
- private:
-  Errors& errors_;
-  std::string file_;
-  const toml::table& t_;
-  std::string path_;
 };
 
 /// Topology keys of one circuit, from [[circuit]] or [[topology]], with where each was set.
@@ -385,7 +162,7 @@ Criticality parseCriticality(const std::string& s) {
   return Criticality::Normal;
 }
 
-void readTopologyFields(const Reader& r, TopologyFields& f) {
+void readTopologyFields(const ConfigReader& r, TopologyFields& f) {
   for (auto k : kTopologyFieldKeys)
     if (r.has(k)) f.set[std::string(k)] = r.where(k);
   if (auto v = r.name("device")) f.device = *v;
@@ -446,46 +223,41 @@ class Loader {
     chain.push_back(canonical);
     chain_display.push_back(file);
 
-    toml::table tbl;
-    try {
-      tbl = toml::parse_file(file);
-    } catch (const toml::parse_error& e) {
-      errors_.push_back(
-          {position(file, e.source()), fmt::format("TOML syntax error: {}", e.description())});
+    const auto doc = toml::parseFile(file);
+    if (!doc) {
+      errors_.push_back(doc.error());
       return;
     }
     cfg_.files.push_back(file);
     secrets_.clear();
 
-    Reader top(errors_, file, tbl, "");
+    const ConfigReader top = toml::Reader(errors_, *doc);
     top.checkKeys(kTopLevelKeys);
-    if (const auto* n = tbl.get("daemon"))
-      readSingleton(file, *n, "daemon", [&](const Reader& r) { readDaemon(r); });
-    if (const auto* n = tbl.get("store"))
-      readSingleton(file, *n, "store", [&](const Reader& r) { readStore(r); });
-    if (const auto* n = tbl.get("http"))
-      readSingleton(file, *n, "http", [&](const Reader& r) { readHttp(r); });
-    forEachTable(top, "notify", [&](const Reader& r) { readNotify(r); });
-    forEachTable(top, "device", [&](const Reader& r) { readDevice(r); });
-    forEachTable(top, "circuit", [&](const Reader& r) { readCircuit(r); });
-    forEachTable(top, "topology", [&](const Reader& r) { readTopology(r); });
-    forEachTable(top, "maintenance", [&](const Reader& r) { readMaintenance(r); });
+    readSingleton(top, "daemon", [&](const ConfigReader& r) { readDaemon(r); });
+    readSingleton(top, "store", [&](const ConfigReader& r) { readStore(r); });
+    readSingleton(top, "http", [&](const ConfigReader& r) { readHttp(r); });
+    forEachTable(top, "notify", [&](const ConfigReader& r) { readNotify(r); });
+    forEachTable(top, "device", [&](const ConfigReader& r) { readDevice(r); });
+    forEachTable(top, "circuit", [&](const ConfigReader& r) { readCircuit(r); });
+    forEachTable(top, "topology", [&](const ConfigReader& r) { readTopology(r); });
+    forEachTable(top, "maintenance", [&](const ConfigReader& r) { readMaintenance(r); });
 
     if (!secrets_.empty()) checkSecretMode(file, st.st_mode);
 
     // Includes are read after the including file, in order; paths are relative to it.
     std::vector<std::pair<std::string, std::string>> includes;  // path, where
-    if (const auto* n = tbl.get("include")) {
-      if (const auto* s = n->as_string()) {
-        includes.emplace_back(s->get(), top.where("include"));
-      } else if (const auto* a = n->as_array()) {
+    if (const auto* n = top.value("include")) {
+      if (const auto* s = n->string()) {
+        includes.emplace_back(*s, top.where("include"));
+      } else if (const auto* a = n->array()) {
         for (std::size_t i = 0; i < a->size(); ++i) {
-          const auto& el = *a->get(i);
-          const auto w = position(file, el.source()) + fmt::format(" include[{}]", i);
-          if (const auto* es = el.as_string(); es && !es->get().empty())
-            includes.emplace_back(es->get(), w);
+          const auto& el = (*a)[i];
+          const auto w = top.whereElement("include", i);
+          if (const auto* es = el.string(); es && !es->empty())
+            includes.emplace_back(*es, w);
           else
-            errors_.push_back({w, "expected a file name (string), got " + typeName(el)});
+            errors_.push_back(
+                {w, fmt::format("expected a file name (string), got {}", toml::describe(el.kind()))});
         }
       } else {
         top.typeError("include", *n, "an array of file names");
@@ -508,50 +280,30 @@ class Loader {
   }
 
   template <typename F>
-  void readSingleton(const std::string& file, const toml::node& n, std::string_view name, F&& f) {
-    const auto* t = n.as_table();
-    if (!t) {
-      errors_.push_back({position(file, n.source()) + " " + std::string(name),
-                         fmt::format("expected a table [{}], got {}", name, typeName(n))});
-      return;
-    }
-    Reader r(errors_, file, *t, std::string(name));
+  void readSingleton(const ConfigReader& top, std::string_view name, F&& f) {
+    const auto t = top.table(name, fmt::format("a table [{}]", name));
+    if (!t) return;
+    const ConfigReader r = *t;
     // Each key may be set in one file only; a second setting elsewhere is an error.
-    for (auto&& [k, v] : *t) {
-      const auto full = r.keyPath(k.str());
+    for (auto k : r.keys()) {
+      const auto full = r.keyPath(k);
       if (auto it = singleton_set_.find(full); it != singleton_set_.end())
-        r.error(k.str(), fmt::format("{} is already set at {}", full, it->second));
+        r.error(k, fmt::format("{} is already set at {}", full, it->second));
       else
-        singleton_set_[full] = r.where(k.str());
+        singleton_set_[full] = r.where(k);
     }
     f(r);
   }
 
   template <typename F>
-  void forEachTable(const Reader& top, std::string_view key, F&& f) {
-    const auto* n = top.node(key);
-    if (!n) return;
-    const auto* a = n->as_array();
-    if (!a) {
-      top.typeError(key, *n, fmt::format("an array of tables ([[{}]])", key));
-      return;
-    }
-    for (std::size_t i = 0; i < a->size(); ++i) {
-      const auto& el = *a->get(i);
-      const auto path = fmt::format("{}[{}]", key, i);
-      if (const auto* t = el.as_table()) {
-        f(Reader(errors_, top.file(), *t, path));
-      } else {
-        errors_.push_back({position(top.file(), el.source()) + " " + path,
-                           "expected a table, got " + typeName(el)});
-      }
-    }
+  void forEachTable(const ConfigReader& top, std::string_view key, F&& f) {
+    for (const auto& t : top.tables(key)) f(ConfigReader(t));
   }
 
-  void readDaemon(const Reader& r) {
+  void readDaemon(const ConfigReader& r) {
     auto& d = cfg_.daemon;
     r.checkKeys(kDaemonKeys);
-    if (auto v = r.path("state_dir")) {
+    if (auto v = r.filePath("state_dir")) {
       if (v->empty())
         r.error("state_dir", "state_dir must not be empty");
       else
@@ -569,14 +321,14 @@ class Loader {
       else
         d.capture_interface = *v;
     }
-    if (auto v = r.path("profiles_dir")) {
+    if (auto v = r.filePath("profiles_dir")) {
       std::error_code ec;
       if (!v->empty() && !fs::is_directory(*v, ec))
         r.error("profiles_dir", fmt::format("profiles directory '{}' does not exist", *v));
       else
         d.profiles_dir = *v;
     }
-    if (auto v = r.path("rules_file")) {
+    if (auto v = r.filePath("rules_file")) {
       std::error_code ec;
       if (!v->empty() && !fs::is_regular_file(*v, ec))
         r.error("rules_file", fmt::format("rules file '{}' does not exist", *v));
@@ -595,19 +347,19 @@ class Loader {
       per_device_where_ = r.where("max_in_flight_per_device");
     }
     if (auto v = r.duration("snmp_start_grid", 0ms, 500ms)) d.snmp_start_grid = *v;
-    if (const auto* n = r.node("icmp_send_quantum")) {
-      const auto* s = n->as_string();
-      if (s && s->get() == "auto")
+    if (const auto* n = r.value("icmp_send_quantum")) {
+      const auto* s = n->string();
+      if (s && *s == "auto")
         d.icmp_send_quantum = Duration{0};
-      else if (s && !parseDuration(s->get()))
+      else if (s && !toml::parseDuration(*s))
         r.error("icmp_send_quantum",
-                fmt::format("'{}' is neither \"auto\" nor a duration such as \"2ms\"", s->get()));
+                fmt::format("'{}' is neither \"auto\" nor a duration such as \"2ms\"", *s));
       else if (auto v = r.duration("icmp_send_quantum", 1ms, 50ms))
         d.icmp_send_quantum = *v;
     }
   }
 
-  void readStore(const Reader& r) {
+  void readStore(const ConfigReader& r) {
     r.checkKeys(kStoreKeys);
     if (auto v = r.str("backend")) {
       if (*v == "postgresql")
@@ -617,10 +369,10 @@ class Loader {
       else
         cfg_.store.backend = *v;
     }
-    if (auto v = r.path("path")) cfg_.store.path = *v;
+    if (auto v = r.filePath("path")) cfg_.store.path = *v;
   }
 
-  void readHttp(const Reader& r) {
+  void readHttp(const ConfigReader& r) {
     r.checkKeys(kHttpKeys);
     if (auto v = r.boolean("enabled")) cfg_.http.enabled = *v;
     if (auto v = r.hostPort("listen", false, true)) cfg_.http.listen = *v;
@@ -631,7 +383,7 @@ class Loader {
 
   // The channel's HTTP client needs "http://host:port[/path]" with an explicit port, so the
   // URL is checked here rather than failing every delivery attempt at run time.
-  std::optional<std::string> httpUrl(const Reader& r, std::string_view key) {
+  std::optional<std::string> httpUrl(const ConfigReader& r, std::string_view key) {
     auto s = r.str(key);
     if (!s) return std::nullopt;
     const std::string_view scheme = "http://";
@@ -658,7 +410,7 @@ class Loader {
     return s;
   }
 
-  void readNotify(const Reader& r) {
+  void readNotify(const ConfigReader& r) {
     r.checkKeys(kNotifyKeys);
     NotifyRecord rec;
     auto& c = rec.channel;
@@ -701,7 +453,7 @@ class Loader {
     notify_.push_back(std::move(rec));
   }
 
-  void readDevice(const Reader& r) {
+  void readDevice(const ConfigReader& r) {
     r.checkKeys(kDeviceKeys, kSnmpKeys, "snmp");
     DeviceRecord rec;
     auto& d = rec.device;
@@ -735,20 +487,16 @@ class Loader {
     devices_.push_back(std::move(rec));
   }
 
-  void readSnmp(const Reader& dev, SnmpCredentials& c) {
-    const auto* n = dev.node("snmp");
-    if (!n) {
+  void readSnmp(const ConfigReader& dev, SnmpCredentials& c) {
+    if (!dev.has("snmp")) {
       dev.missing("snmp",
                   " (snmp = { version = \"2c\", community = \"...\" } or version \"3\" with user "
                   "and keys)");
       return;
     }
-    const auto* t = n->as_table();
-    if (!t) {
-      dev.typeError("snmp", *n, "a table");
-      return;
-    }
-    Reader r(errors_, dev.file(), *t, dev.keyPath("snmp"));
+    const auto t = dev.table("snmp");
+    if (!t) return;
+    const ConfigReader r = *t;
     r.checkKeys(kSnmpKeys);
     const auto version = r.oneOf("version", {"2c", "3"}, true);
     if (!version) return;
@@ -787,7 +535,7 @@ class Loader {
     }
   }
 
-  void readCircuit(const Reader& r) {
+  void readCircuit(const ConfigReader& r) {
     r.checkKeys(concat(kCircuitOwnKeys, kTopologyFieldKeys));
     CircuitRecord rec;
     auto& c = rec.circuit;
@@ -837,7 +585,7 @@ class Loader {
     circuits_.push_back(std::move(rec));
   }
 
-  void readTopology(const Reader& r) {
+  void readTopology(const ConfigReader& r) {
     r.checkKeys(concat({"circuit"}, kTopologyFieldKeys));
     TopologyRecord rec;
     rec.where = r.whereTable();
@@ -849,7 +597,7 @@ class Loader {
     topologies_.push_back(std::move(rec));
   }
 
-  void readMaintenance(const Reader& r) {
+  void readMaintenance(const ConfigReader& r) {
     r.checkKeys(kMaintenanceKeys);
     MaintenanceRecord rec;
     auto& m = rec.window;

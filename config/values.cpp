@@ -32,49 +32,7 @@ bool isIpv6(std::string_view s) {
   return inet_pton(AF_INET6, std::string(s).c_str(), &a) == 1;
 }
 
-std::size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                        std::tolower(static_cast<unsigned char>(b[j - 1]));
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 }  // namespace
-
-Result<Duration> parseDuration(std::string_view text) {
-  const auto bad = [&] {
-    return fail("", fmt::format("'{}' is not a duration (write a whole number and a unit: "
-                                "\"500ms\", \"10s\", \"5m\", \"1h\")",
-                                text));
-  };
-  std::size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  const auto number = toNumber(text.substr(0, i));
-  if (!number) return bad();
-  const auto unit = text.substr(i);
-  const long n = *number;
-  if (unit == "ms") return Duration{n};
-  if (unit == "s") return Duration{std::chrono::seconds{n}};
-  if (unit == "m") return Duration{std::chrono::minutes{n}};
-  if (unit == "h") return Duration{std::chrono::hours{n}};
-  return bad();
-}
-
-std::string formatDuration(Duration d) {
-  const auto ms = d.count();
-  if (ms != 0 && ms % 3'600'000 == 0) return fmt::format("{}h", ms / 3'600'000);
-  if (ms != 0 && ms % 60'000 == 0) return fmt::format("{}m", ms / 60'000);
-  if (ms != 0 && ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
-  return fmt::format("{}ms", ms);
-}
 
 bool isIpLiteral(std::string_view text) { return isIpv4(text) || isIpv6(text); }
 
@@ -153,21 +111,6 @@ std::optional<std::chrono::year_month_day> parseIsoDate(std::string_view text) {
                                         std::chrono::day{static_cast<unsigned>(*d)}};
   if (!ymd.ok()) return std::nullopt;
   return ymd;
-}
-
-std::string nearestWord(std::string_view word, const std::vector<std::string_view>& candidates) {
-  // A typo is a small share of the word: one edit for short words, up to three for long ones.
-  const std::size_t limit = word.size() <= 4 ? 1 : word.size() <= 9 ? 2 : 3;
-  std::string best;
-  std::size_t best_d = limit + 1;
-  for (auto c : candidates) {
-    const auto d = editDistance(word, c);
-    if (d < best_d) {
-      best_d = d;
-      best = std::string(c);
-    }
-  }
-  return best;
 }
 
 }  // namespace circuitd::config

@@ -1,7 +1,7 @@
 #pragma once
-// Parsers for the scalar value formats the configuration uses (durations, addresses, host:port,
-// CIDR prefixes, ISO dates) and the "did you mean" helper for unknown keys. Pure, no I/O, so
-// circuitctl and the tests can use them directly.
+// Parsers for the scalar value formats the configuration uses (addresses, host:port, CIDR
+// prefixes, ISO dates). Pure, no I/O, so circuitctl and the tests can use them directly.
+// Durations and the "did you mean" helper belong to the TOML reader (config/toml/).
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -14,10 +14,6 @@
 
 namespace circuitd::config {
 
-/// Parses "500ms", "10s", "5m", "1h" (a whole number and one unit). Error.where is empty.
-Result<Duration> parseDuration(std::string_view text);
-/// Formats a duration the way parseDuration reads it, in the largest exact unit ("1m", "1500ms").
-std::string formatDuration(Duration d);
 /// True for a literal IPv4 ("192.0.2.1") or IPv6 ("2001:db8::1") address.
 bool isIpLiteral(std::string_view text);
 /// True for an RFC 1123 host name (letters, digits, '-', dots; the last label not all digits).
@@ -34,7 +30,5 @@ Result<HostPort> parseHostPort(std::string_view text, bool allow_port_zero);
 Result<void> checkCidr(std::string_view text);
 /// Parses a calendar date "YYYY-MM-DD"; nullopt when malformed or not a real date.
 std::optional<std::chrono::year_month_day> parseIsoDate(std::string_view text);
-/// The candidate closest to word by edit distance when it is close enough to be a typo, else "".
-std::string nearestWord(std::string_view word, const std::vector<std::string_view>& candidates);
 
 }  // namespace circuitd::config

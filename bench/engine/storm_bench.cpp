@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include "config/rules_file.hpp"
 #include "domain/engine/engine.hpp"
 
 using namespace circuitd;
@@ -100,7 +101,7 @@ int main() {
   EngineSettings st;  // defaults: N=3 of M=5, K=3, correlation window 60 s
   malloc_trim(0);
   const long rss0 = rssKb();
-  auto eng = std::make_unique<Engine>(inv, defaultRules(), st);
+  auto eng = std::make_unique<Engine>(inv, config::defaultRules(), st);
   for (int s = 0; s < 40; s += 10) round(*eng, inv, s, false);
   eng->tick(t0() + std::chrono::seconds{40});
   eng->drain();

@@ -3,7 +3,7 @@
 // intervalWithJitter): each target runs on its own interval, its first run is placed at a random
 // offset inside that interval, each round gets a little jitter, and no two runs fall closer than
 // a minimum separation, so that thousands of targets are not polled in the same millisecond.
-// Pure: time comes in as an argument; the runtime drives it from a timer.
+// Pure: time comes in as an argument; the SNMP probe (snmp_probe.cpp) drives it from a timer.
 #include <cstddef>
 #include <cstdint>
 #include <map>

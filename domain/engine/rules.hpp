@@ -1,7 +1,7 @@
 #pragma once
 // Demarcation rules as data: an ordered list of evidence patterns, each naming the fault location,
-// the responsible party and the contract clause it rests on. First match wins. A built-in default
-// set (default_rules.toml, embedded) can be replaced by a file. Pure: parsing takes text.
+// the responsible party and the contract clause it rests on. First match wins. The built-in set
+// (default_rules.toml) and rule files are read by config/rules_file.hpp.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "domain/core/decision.hpp"
-#include "domain/core/result.hpp"
 
 namespace circuitd::engine {
 
@@ -95,12 +94,5 @@ struct Rules {
   /// First rule matching f, or nullptr.
   const Rule* match(const FactSet& f) const;
 };
-
-/// Parses a rules document (TOML, `[[rule]]` tables); errors name origin:line:col and the key.
-Result<Rules> parseRules(std::string_view text, const std::string& origin);
-/// The built-in default rule set (default_rules.toml compiled into the library).
-const Rules& defaultRules();
-/// Text of the built-in default rule set, for `circuitctl replay --print-rules` and docs.
-std::string_view defaultRulesText();
 
 }  // namespace circuitd::engine

@@ -1,7 +1,8 @@
 #pragma once
-// Scenario files (docs/scenarios.md): a small inventory, engine settings, maintenance windows,
-// a timeline of observations and expectations at given times. Parsed from text (pure) so that
-// the tests and `circuitctl replay` share one loader; run through the engine by runScenario.
+// Scenarios (docs/scenarios.md): a small inventory, engine settings, maintenance windows, a
+// timeline of observations and expectations at given times, run through the engine by
+// runScenario. Scenario files are read by config/scenario_file.hpp, which the tests and
+// `circuitctl replay` share.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -11,7 +12,6 @@
 #include "domain/core/decision.hpp"
 #include "domain/core/inventory.hpp"
 #include "domain/core/observation.hpp"
-#include "domain/core/result.hpp"
 #include "domain/engine/engine.hpp"
 #include "domain/engine/rules.hpp"
 
@@ -61,9 +61,6 @@ struct Scenario {
   std::vector<Expectation> expectations;  ///< sorted by time (stable)
 };
 
-/// Parses a scenario document; errors name origin:line:col and the key path.
-Result<Scenario> parseScenario(std::string_view text, const std::string& origin);
-
 /// Outcome of one expectation.
 struct ExpectationResult {
   Expectation expectation;
@@ -92,8 +89,5 @@ ReplayResult runScenario(const Scenario& s, const Rules& rules);
 
 /// Readable timeline of a replay: state changes, incidents, locations, parties, clauses, checks.
 std::string renderTimeline(const Scenario& s, const ReplayResult& r, bool verbose = false);
-
-/// Parses "+90s", "-2d", "1h30m", "250ms" into a duration.
-std::optional<Duration> parseDuration(std::string_view s);
 
 }  // namespace circuitd::engine

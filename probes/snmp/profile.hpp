@@ -1,7 +1,8 @@
 #pragma once
 // Vendor profiles (config/profiles/NAME.toml): the extra OIDs read per vendor with their scale
 // and unit (first of all the uplink transceiver's optical Rx/Tx power) and the vendor traps the
-// receiver names (dying gasp, power loss, optical alarms). Parsing is pure: text in, Result out.
+// receiver names (dying gasp, power loss, optical alarms). Profile files are read by
+// config/profile_file.hpp; this header holds the types and the value conversion.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,15 +62,6 @@ struct VendorProfile {
 
 /// Optical power reported for "no light" (zero or negative watts): the LOS floor, -40 dBm.
 inline constexpr double kNoLightDbm = -40.0;
-
-/// Parses a profile from TOML text; errors name `source:line:col` and the key path.
-Result<VendorProfile> parseProfile(std::string_view toml_text, const std::string& source);
-/// Reads and parses a profile file.
-Result<VendorProfile> loadProfileFile(const std::string& path);
-/// Finds NAME.toml in `dirs` (first hit wins) and parses it.
-Result<VendorProfile> loadProfile(const std::string& name, const std::vector<std::string>& dirs);
-/// Profile search path: $CIRCUITD_PROFILE_DIR, /etc/circuitd/profiles, the source tree's config/profiles.
-std::vector<std::string> defaultProfileDirs();
 
 /// Raw value -> value in the metric's unit (dBm for the power units). nullopt when the value is
 /// an exception, a sentinel, or unparseable. `sensor_scale`/`sensor_precision` are the row's

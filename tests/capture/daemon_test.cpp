@@ -2,7 +2,6 @@
 // one page small (CIRCUITD_TEST_CAPTURE_BUFFER): a paced stream is counted whole with no drop,
 // a flood overflows the buffer, and both show in /metrics and in the log. Needs root and `ip`.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,20 +12,26 @@
 #include <thread>
 
 #include "tests/capture/capture_gen.hpp"
-#include "tests/capture/veth_util.hpp"
-#include "tests/runtime/process_util.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/loopback.hpp"
+#include "tests/support/netns.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using circuitd::capture::testing::enterNs;
-using circuitd::capture::testing::sendFrames;
-using circuitd::capture::testing::sh;
-using circuitd::capture::testing::VethPair;
-using circuitd::testing::ChildProcess;
+using circuitd::testing::enterNetns;
+using circuitd::testing::haveTool;
+using circuitd::testing::NetnsOptions;
+using circuitd::testing::Process;
 using circuitd::testing::ScratchDir;
+using circuitd::testing::sendFrames;
+using circuitd::testing::SpawnOptions;
+using circuitd::testing::VethLink;
+using circuitd::testing::VethPair;
 
-const std::string kDaemon = std::string(CIRCUITD_BINARY_DIR) + "/daemon/circuitd";
+const std::string kDaemon = circuitd::testing::circuitdBinary();
 
 // A counter's value in a /metrics body; -1 when absent.
 long long metric(const std::string& body, const std::string& name) {
@@ -48,8 +53,12 @@ class CaptureDaemon : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(::geteuid(), 0u) << "this test needs root to create network namespaces";
-    ASSERT_EQ(sh("command -v ip"), 0) << "`ip` (iproute2) is required";
-    veth_ = std::make_unique<VethPair>("cdcapd");
+    ASSERT_TRUE(haveTool("ip")) << "`ip` (iproute2) is required";
+    // IPv6 off: the link carries only the frames the test sends.
+    NetnsOptions quiet;
+    quiet.ipv6 = false;
+    veth_ = std::make_unique<VethLink>("cdcapd", quiet, "cpt0", "cpr0");
+    if (veth_->error().empty()) veth_->pair().waitReady();
     ASSERT_EQ(veth_->error(), "");
   }
   void TearDown() override {
@@ -62,7 +71,7 @@ class CaptureDaemon : public ::testing::Test {
   std::string metrics(int port) {
     std::string body;
     std::thread t([&] {
-      if (enterNs(veth_->nsRx())) body = circuitd::testing::httpGet(port, "/metrics");
+      if (enterNetns(veth_->far().name())) body = circuitd::testing::httpGet(port, "/metrics");
     });
     t.join();
     return body;
@@ -70,15 +79,15 @@ class CaptureDaemon : public ::testing::Test {
   // Waits for `n` window lines in the log (the daemon's windows are 10 s).
   bool waitForWindows(std::size_t n) {
     for (int i = 0; i < 600; ++i) {  // 60 s
-      if (windowLines(daemon_->log(), veth_->devRx()) >= n) return true;
+      if (windowLines(daemon_->log(), veth_->farDev()) >= n) return true;
       std::this_thread::sleep_for(100ms);
     }
     return false;
   }
 
-  std::unique_ptr<VethPair> veth_;
+  std::unique_ptr<VethLink> veth_;
   ScratchDir dir_{"circuitd-capd-"};
-  std::unique_ptr<ChildProcess> daemon_;
+  std::unique_ptr<Process> daemon_;
 };
 
 }  // namespace
@@ -86,25 +95,23 @@ class CaptureDaemon : public ::testing::Test {
 TEST_F(CaptureDaemon, AQuietStreamIsCountedWholeAndAFloodsDropsShowInMetricsAndTheLog) {
   const auto cfg = dir_.path() / "circuitd.toml";
   circuitd::testing::writeFile(
-      cfg, "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\ntrap_listen = \"\"\n"
-           "capture_interface = \"" + veth_->devRx() + "\"\n\n"
-           "[store]\nbackend = \"sqlite\"\npath = \"state/circuitd.db\"\n\n"
-           "[http]\nenabled = true\nlisten = \"127.0.0.1:0\"\n\n"
-           "[[circuit]]\nkey = \"CAP-V100\"\ncarrier_target = \"127.0.0.1\"\nvlan = 100\n");
-  std::string ip = circuitd::testing::runCommand("command -v ip").output;
-  ip.erase(ip.find_last_not_of('\n') + 1);
-  const long long rx_start = veth_->rxCount("rx_packets");
+      cfg,
+      "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\ntrap_listen = \"\"\n"
+      "capture_interface = \"" +
+          veth_->farDev() +
+          "\"\n\n"
+          "[store]\nbackend = \"sqlite\"\npath = \"state/circuitd.db\"\n\n"
+          "[http]\nenabled = true\nlisten = \"127.0.0.1:0\"\n\n"
+          "[[circuit]]\nkey = \"CAP-V100\"\ncarrier_target = \"127.0.0.1\"\nvlan = 100\n");
+  const VethPair& pair = veth_->pair();
+  const long long rx_start = VethPair::counter(pair.b(), "rx_packets");
   ASSERT_GE(rx_start, 0);
-  daemon_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{ip, "netns", "exec", veth_->nsRx(), kDaemon, "--config",
-                               cfg.string()},
-      std::vector<std::string>{"CIRCUITD_TEST_CAPTURE_BUFFER=4096"}, dir_.path() / "d.log");
-  ASSERT_TRUE(daemon_->waitForLog("HTTP endpoint listening on 127.0.0.1:", 10s)) << daemon_->log();
-  std::smatch m;
-  const std::string start_log = daemon_->log();
-  ASSERT_TRUE(std::regex_search(start_log, m,
-                                std::regex(R"(HTTP endpoint listening on 127\.0\.0\.1:(\d+))")));
-  const int port = std::stoi(m[1]);
+  SpawnOptions opts;
+  opts.env = {"CIRCUITD_TEST_CAPTURE_BUFFER=4096"};
+  opts.log = dir_.path() / "d.log";
+  daemon_ = std::make_unique<Process>(veth_->far().wrap({kDaemon, "--config", cfg.string()}), opts);
+  const int port = circuitd::testing::waitForHttpPort(*daemon_, 10s);
+  ASSERT_GT(port, 0) << daemon_->log();
   // The first window closed: the capture handle is open (nothing was sent before it).
   ASSERT_TRUE(waitForWindows(1)) << daemon_->log();
 
@@ -112,11 +119,11 @@ TEST_F(CaptureDaemon, AQuietStreamIsCountedWholeAndAFloodsDropsShowInMetricsAndT
   std::uint64_t quiet = 0;
   std::string tx_error;
   std::thread([&] {
-    tx_error = sendFrames(veth_->nsTx(), veth_->devTx(), circuitd::capture::gen::taggedFrame(100, 600),
-                          200, 5000us, quiet);
+    tx_error = sendFrames(veth_->near().name(), veth_->nearDev(),
+                          circuitd::capture::gen::taggedFrame(100, 600), 200, 5000us, quiet);
   }).join();
   ASSERT_TRUE(tx_error.empty()) << tx_error;
-  ASSERT_TRUE(waitForWindows(windowLines(daemon_->log(), veth_->devRx()) + 1)) << daemon_->log();
+  ASSERT_TRUE(waitForWindows(windowLines(daemon_->log(), veth_->farDev()) + 1)) << daemon_->log();
   std::string body = metrics(port);
   EXPECT_EQ(metric(body, "circuitd_capture_frames_total"), static_cast<long long>(quiet)) << body;
   EXPECT_EQ(metric(body, "circuitd_capture_dropped_total"), 0) << body;
@@ -125,20 +132,20 @@ TEST_F(CaptureDaemon, AQuietStreamIsCountedWholeAndAFloodsDropsShowInMetricsAndT
   // A flood into the one-page buffer.
   std::uint64_t flood = 0;
   std::thread([&] {
-    tx_error = sendFrames(veth_->nsTx(), veth_->devTx(), circuitd::capture::gen::taggedFrame(100, 600),
-                          20000, 0us, flood);
+    tx_error = sendFrames(veth_->near().name(), veth_->nearDev(),
+                          circuitd::capture::gen::taggedFrame(100, 600), 20000, 0us, flood);
   }).join();
   ASSERT_TRUE(tx_error.empty()) << tx_error;
-  const long long rx_end = veth_->rxCount("rx_packets");
+  const long long rx_end = VethPair::counter(pair.b(), "rx_packets");
   ASSERT_TRUE(daemon_->waitForLog("the kernel dropped", 30s)) << daemon_->log();
   // One more window, so the window after the flood's is in the counters as well.
-  ASSERT_TRUE(waitForWindows(windowLines(daemon_->log(), veth_->devRx()) + 1)) << daemon_->log();
+  ASSERT_TRUE(waitForWindows(windowLines(daemon_->log(), veth_->farDev()) + 1)) << daemon_->log();
   body = metrics(port);
   const long long frames = metric(body, "circuitd_capture_frames_total");
   const long long dropped = metric(body, "circuitd_capture_dropped_total");
   EXPECT_GT(dropped, 0) << body;
   // Read + dropped = what the capture interface took in (see live_test.cpp for why).
-  EXPECT_EQ(frames + dropped, rx_end - rx_start) << body << veth_->linkStats();
+  EXPECT_EQ(frames + dropped, rx_end - rx_start) << body << pair.linkStats();
   EXPECT_GE(metric(body, "circuitd_capture_interface_dropped_total"), 0) << body;
   const std::string log = daemon_->log();
   const auto warn = log.find("the kernel dropped");

@@ -24,15 +24,17 @@
 #include "probes/capture/pcap_source.hpp"
 #include "probes/capture/traffic_counter.hpp"
 #include "tests/capture/capture_gen.hpp"
-#include "tests/capture/veth_util.hpp"
+#include "tests/support/netns.hpp"
 
 namespace cap = circuitd::capture;
 namespace gen = circuitd::capture::gen;
-using circuitd::capture::testing::PacketSender;
-using circuitd::capture::testing::enterNs;
-using circuitd::capture::testing::sendFrames;
-using circuitd::capture::testing::sh;
-using circuitd::capture::testing::VethPair;
+using circuitd::testing::enterNetns;
+using circuitd::testing::haveTool;
+using circuitd::testing::NetnsOptions;
+using circuitd::testing::PacketSender;
+using circuitd::testing::sendFrames;
+using circuitd::testing::VethLink;
+using circuitd::testing::VethPair;
 
 namespace {
 
@@ -80,16 +82,20 @@ class LiveCapture : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(::geteuid(), 0u) << "this test needs root to create network namespaces";
-    ASSERT_EQ(sh("command -v ip"), 0) << "`ip` (iproute2) is required";
-    veth_ = std::make_unique<VethPair>("cdcap");
+    ASSERT_TRUE(haveTool("ip")) << "`ip` (iproute2) is required";
+    // IPv6 off: the link carries only the frames the test sends.
+    NetnsOptions quiet;
+    quiet.ipv6 = false;
+    veth_ = std::make_unique<VethLink>("cdcap", quiet, "cpt0", "cpr0");
+    if (veth_->error().empty()) veth_->pair().waitReady();
     ASSERT_EQ(veth_->error(), "");
-    ns_tx_ = veth_->nsTx();
-    ns_rx_ = veth_->nsRx();
-    dev_tx_ = veth_->devTx();
-    dev_rx_ = veth_->devRx();
+    ns_tx_ = veth_->near().name();
+    ns_rx_ = veth_->far().name();
+    dev_tx_ = veth_->nearDev();
+    dev_rx_ = veth_->farDev();
   }
-  std::string linkStats() const { return veth_->linkStats(); }
-  long long rxPackets() const { return veth_->rxCount("rx_packets"); }
+  std::string linkStats() const { return veth_->pair().linkStats(); }
+  long long rxPackets() const { return VethPair::counter(veth_->pair().b(), "rx_packets"); }
   // Runs captureLive on the receiving end on a thread of its own and returns once the capture
   // is open or has failed (no bound here: ctest's timeout is the bound; taking promiscuous mode
   // needs the RTNL lock, which namespace teardown elsewhere on a busy machine holds for
@@ -101,7 +107,7 @@ class LiveCapture : public ::testing::Test {
     std::thread t(
         [this, &counter, &result, ready, opt = std::move(opt), sink = std::move(sink)]() mutable {
           bool told = false;
-          if (!enterNs(ns_rx_)) {
+          if (!enterNetns(ns_rx_)) {
             result = circuitd::fail("setns", ns_rx_);
           } else {
             opt.on_ready = [&] {
@@ -141,7 +147,7 @@ class LiveCapture : public ::testing::Test {
     return took;
   }
 
-  std::unique_ptr<VethPair> veth_;
+  std::unique_ptr<VethLink> veth_;
   std::string ns_tx_, ns_rx_, dev_tx_, dev_rx_;
 };
 
@@ -254,7 +260,7 @@ TEST_F(LiveCapture, WindowsSplitOneOpenCaptureWithoutAGap) {
   std::uint64_t sent = 0, ccms = 0;
   std::string tx_error;
   std::thread tx([&] {
-    if (!enterNs(ns_tx_)) {
+    if (!enterNetns(ns_tx_)) {
       tx_error = "setns " + ns_tx_;
       return;
     }
@@ -395,7 +401,7 @@ TEST_F(LiveCapture, ANewInventoryAtABoundarySetsItsFilterOnTheOpenHandle) {
   std::string tx_error;
   std::atomic<bool> quit{false};
   std::thread tx([&] {
-    if (!enterNs(ns_tx_)) {
+    if (!enterNetns(ns_tx_)) {
       tx_error = "setns " + ns_tx_;
       return;
     }

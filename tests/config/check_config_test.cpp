@@ -2,18 +2,19 @@
 // naming every mistake with its line on a broken config; and the config logger when starting.
 #include <gtest/gtest.h>
 
-#include "tests/cli/run_command.hpp"
+#include "tests/support/process.hpp"
 
 namespace {
 
-using circuitd::testing::runCommand;
+using circuitd::testing::run;
+using circuitd::testing::RunOptions;
 
 const std::string kCircuitd = CIRCUITD_BINARY_DIR "/daemon/circuitd";
 const std::string kDemo = CIRCUITD_SOURCE_DIR "/config/demo.toml";
 const std::string kThree = CIRCUITD_SOURCE_DIR "/tests/data/config/three_mistakes.toml";
 
 TEST(CheckConfig, BundledDemoIsValidAndSummarised) {
-  const auto r = runCommand({kCircuitd, "--config", kDemo, "--check-config"});
+  const auto r = run({kCircuitd, "--config", kDemo, "--check-config"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(
       r.out.find(kDemo + ": OK: 1 device, 10 circuits, 20 probe targets, 1 maintenance window"),
@@ -25,7 +26,7 @@ TEST(CheckConfig, BundledDemoIsValidAndSummarised) {
 }
 
 TEST(CheckConfig, ThreeDifferentMistakesAreAllNamedWithTheirLinesAndExitOne) {
-  const auto r = runCommand({kCircuitd, "--config", kThree, "--check-config"});
+  const auto r = run({kCircuitd, "--config", kThree, "--check-config"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("error: " + kThree + ":6:1 device[0].comunity: unknown key 'comunity'"),
             std::string::npos)
@@ -44,7 +45,7 @@ TEST(CheckConfig, ThreeDifferentMistakesAreAllNamedWithTheirLinesAndExitOne) {
 }
 
 TEST(CheckConfig, StartingOnABrokenConfigLogsThroughTheConfigLoggerAndExitsOne) {
-  const auto r = runCommand({kCircuitd, "--config", kThree});
+  const auto r = run({kCircuitd, "--config", kThree});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("[config] " + kThree + ":6:1 device[0].comunity"), std::string::npos)
       << r.err;
@@ -52,7 +53,7 @@ TEST(CheckConfig, StartingOnABrokenConfigLogsThroughTheConfigLoggerAndExitsOne) 
 }
 
 TEST(CheckConfig, LogLevelCriticalHidesErrorLinesButKeepsTheVerdict) {
-  const auto r = runCommand({kCircuitd, "--config", kThree, "--log-level", "critical"});
+  const auto r = run({kCircuitd, "--config", kThree, "--log-level", "critical"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err.find("comunity"), std::string::npos) << "error-level lines must be filtered:\n"
                                                        << r.err;
@@ -60,7 +61,7 @@ TEST(CheckConfig, LogLevelCriticalHidesErrorLinesButKeepsTheVerdict) {
 }
 
 TEST(CheckConfig, UnderJournaldLinesCarryAPriorityPrefixAndNoTimestamp) {
-  const auto journal = runCommand({kCircuitd, "--config", kThree}, {}, true);
+  const auto journal = run({kCircuitd, "--config", kThree}, RunOptions{.stderr_is_journal = true});
   EXPECT_EQ(journal.exit_code, 1);
   EXPECT_NE(journal.err.find("<3>error [config] " + kThree + ":6:1"), std::string::npos)
       << journal.err;
@@ -75,7 +76,7 @@ TEST(CheckConfig, UnderJournaldLinesCarryAPriorityPrefixAndNoTimestamp) {
     if (nl == std::string::npos) break;
     at = nl + 1;
   }
-  const auto tty = runCommand({kCircuitd, "--config", kThree});
+  const auto tty = run({kCircuitd, "--config", kThree});
   EXPECT_TRUE(tty.err.rfind("20", 0) == 0 && tty.err.find(" error [config] ") != std::string::npos)
       << "elsewhere each line starts with the date:\n"
       << tty.err;

@@ -1,4 +1,6 @@
 // The scalar formats of the configuration: durations, addresses, host:port, prefixes, dates.
+#include "config/toml/duration.hpp"
+#include "config/toml/reader.hpp"
 #include "config/values.hpp"
 
 #include <gtest/gtest.h>
@@ -7,13 +9,14 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace circuitd::config;
+using namespace circuitd::toml;
 
-TEST(ConfigValues, DurationsTakeOneUnit) {
+TEST(ConfigValues, DurationsNeedAWholeNumberAndAUnit) {
   EXPECT_EQ(*parseDuration("500ms"), 500ms);
   EXPECT_EQ(*parseDuration("10s"), 10s);
   EXPECT_EQ(*parseDuration("5m"), 5min);
   EXPECT_EQ(*parseDuration("1h"), 1h);
-  for (const char* bad : {"", "10", "s", "10 s", "1.5s", "-1s", "10sec", "1d", "9999999999s"})
+  for (const char* bad : {"", "10", "s", "10 s", "1.5s", "-1s", "10sec", "9999999999s"})
     EXPECT_FALSE(parseDuration(bad).has_value()) << bad;
 }
 

@@ -1,21 +1,17 @@
 // circuitctl import-contract end to end: the real binary, real files in a scratch directory.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "tests/contract/cli_fixture.hpp"
 
 using namespace contract_test;
+using circuitd::testing::circuitctlBinary;
+using circuitd::testing::writeFile;
 namespace fs = std::filesystem;
 
 namespace {
-
-void writeFile(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-}
 
 bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
@@ -24,62 +20,66 @@ bool contains(const std::string& hay, const std::string& needle) { return hay.fi
 class ImportContractCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(fs::exists(circuitctlPath())) << "circuitctl not built at " << circuitctlPath();
+    ASSERT_TRUE(fs::exists(circuitctlBinary())) << "circuitctl not built at " << circuitctlBinary();
     ASSERT_FALSE(scratch_.path().empty());
   }
-  RunResult run(const std::string& args) { return runCircuitctl(args, scratch_.path(), scratch_); }
-  RunResult runInData(const std::string& args) { return runCircuitctl(args, dataDir(), scratch_); }
-  ScratchDir scratch_;
+  CommandResult run(const std::vector<std::string>& args) {
+    return runCircuitctl(args, scratch_.path());
+  }
+  CommandResult runInData(const std::vector<std::string>& args) {
+    return runCircuitctl(args, dataDir());
+  }
+  ScratchDir scratch_{"circuitd-contract-"};
 };
 
 TEST_F(ImportContractCliTest, MissingFileIsAClearErrorWithExitOne) {
-  const auto r = run("import-contract no-such-contract.txt");
-  EXPECT_EQ(r.code, 1);
+  const auto r = run({"import-contract", "no-such-contract.txt"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "cannot read no-such-contract.txt: no such file")) << r.err;
   EXPECT_TRUE(r.out.empty());
 }
 
 TEST_F(ImportContractCliTest, DirectoryIsAClearErrorWithExitOne) {
   fs::create_directory(scratch_.path() / "adir");
-  const auto r = run("import-contract adir");
-  EXPECT_EQ(r.code, 1);
+  const auto r = run({"import-contract", "adir"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "is a directory")) << r.err;
 }
 
 TEST_F(ImportContractCliTest, EmptyFileIsAClearErrorWithExitOne) {
   writeFile(scratch_.path() / "empty.txt", "");
-  const auto r = run("import-contract empty.txt --json");
-  EXPECT_EQ(r.code, 1);
+  const auto r = run({"import-contract", "empty.txt", "--json"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "empty.txt: input is empty")) << r.err;
   EXPECT_TRUE(r.out.empty());
 }
 
 TEST_F(ImportContractCliTest, BinaryFileIsAClearErrorWithExitOne) {
   writeFile(scratch_.path() / "contract.pdf", std::string("%PDF-1.7\n\x00\x01\x02\xff", 13));
-  const auto r = run("import-contract contract.pdf");
-  EXPECT_EQ(r.code, 1);
+  const auto r = run({"import-contract", "contract.pdf"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "binary data")) << r.err;
 }
 
 TEST_F(ImportContractCliTest, NonUtf8TextIsAClearErrorWithExitOne) {
   writeFile(scratch_.path() / "gbk.txt", "\xba\xcf\xcd\xac\xb1\xe0\xba\xc5\n");
-  const auto r = run("import-contract gbk.txt");
-  EXPECT_EQ(r.code, 1);
+  const auto r = run({"import-contract", "gbk.txt"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "not UTF-8")) << r.err;
 }
 
 TEST_F(ImportContractCliTest, TextThatIsNotAContractIsAClearErrorWithExitOne) {
   writeFile(scratch_.path() / "notes.txt", "Shopping list\n- milk\n- bread\n");
-  const auto r = run("import-contract notes.txt -o inventory.toml");
-  EXPECT_EQ(r.code, 1);
+  const auto r = run({"import-contract", "notes.txt", "-o", "inventory.toml"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "not a circuit contract")) << r.err;
   EXPECT_FALSE(fs::exists(scratch_.path() / "inventory.toml"));
 }
 
 TEST_F(ImportContractCliTest, JsonOnStdoutIsTheGoldenAndTheSummaryGoesToStderr) {
-  const auto r = runInData("import-contract XJWLM2405957CGN00.txt --json");
-  ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out, slurp(dataDir() + "/XJWLM2405957CGN00.expected.json"));
+  const auto r = runInData({"import-contract", "XJWLM2405957CGN00.txt", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, readFile(dataDir() + "/XJWLM2405957CGN00.expected.json"));
   EXPECT_TRUE(contains(r.err, "121 circuits (clause 2.1 declares 121)")) << r.err;
   EXPECT_TRUE(contains(r.err, "missing_link_id (5): rows 55, 56, 59, 63, 66\n")) << r.err;
   EXPECT_TRUE(contains(r.err, "malformed_link_id (1): row 79\n")) << r.err;
@@ -90,21 +90,21 @@ TEST_F(ImportContractCliTest, OutputWritesOnlyTheInventoryAndReimportReplacesIt)
   const fs::path dir = scratch_.path();
   const std::string topology = "# NOC topology\n[[topology]]\ncircuit = \"STN09913418236\"\ndevice = \"atn-1\"\n";
   writeFile(dir / "topology.toml", topology);
-  const std::string seed = shellQuote(dataDir() + "/XJWLM2405957CGN00.txt");
-  auto r = run("import-contract " + seed + " -o inventory.toml");
-  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string seed = dataDir() + "/XJWLM2405957CGN00.txt";
+  auto r = run({"import-contract", seed, "-o", "inventory.toml"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out.empty());
   EXPECT_TRUE(contains(r.err, "wrote 121 circuits to inventory.toml")) << r.err;
-  const std::string first = slurp(dir / "inventory.toml");
+  const std::string first = readFile(dir / "inventory.toml");
   EXPECT_EQ(first.rfind("# Generated by circuitctl import-contract", 0), 0u);
   EXPECT_TRUE(contains(first, "key = \"XJWLM2405957CGN00#55\""));
 
-  r = run("import-contract " + shellQuote(dataDir() + "/XJ-KS-2025-0009.txt") + " -o inventory.toml");
-  ASSERT_EQ(r.code, 0) << r.err;
-  const std::string second = slurp(dir / "inventory.toml");
+  r = run({"import-contract", dataDir() + "/XJ-KS-2025-0009.txt", "-o", "inventory.toml"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string second = readFile(dir / "inventory.toml");
   EXPECT_TRUE(contains(second, "contract = \"XJ-KS-2025-0009\""));
   EXPECT_FALSE(contains(second, "XJWLM2405957CGN00"));
-  EXPECT_EQ(slurp(dir / "topology.toml"), topology);
+  EXPECT_EQ(readFile(dir / "topology.toml"), topology);
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
@@ -114,31 +114,32 @@ TEST_F(ImportContractCliTest, OutputWritesOnlyTheInventoryAndReimportReplacesIt)
 TEST_F(ImportContractCliTest, RefusesToOverwriteAFileItDidNotWrite) {
   const std::string topology = "[[topology]]\ncircuit = \"STN09913418236\"\n";
   writeFile(scratch_.path() / "topology.toml", topology);
-  const auto r = run("import-contract " + shellQuote(dataDir() + "/XJWLM2405957CGN00.txt") + " -o topology.toml");
-  EXPECT_EQ(r.code, 1);
+  const auto r =
+      run({"import-contract", dataDir() + "/XJWLM2405957CGN00.txt", "-o", "topology.toml"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "was not written by import-contract")) << r.err;
-  EXPECT_EQ(slurp(scratch_.path() / "topology.toml"), topology);
+  EXPECT_EQ(readFile(scratch_.path() / "topology.toml"), topology);
 }
 
 TEST_F(ImportContractCliTest, UnwritableOutputIsAnErrorWithExitOne) {
-  const auto r = run("import-contract " + shellQuote(dataDir() + "/XJWLM2405957CGN00.txt") +
-                     " -o no-such-dir/inventory.toml");
-  EXPECT_EQ(r.code, 1);
+  const auto r = run({"import-contract", dataDir() + "/XJWLM2405957CGN00.txt", "-o",
+                      "no-such-dir/inventory.toml"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "cannot write")) << r.err;
 }
 
 TEST_F(ImportContractCliTest, DetectsNetboxCsvByExtensionHeaderOrFlag) {
-  const std::string csv = slurp(dataDir() + "/netbox_circuits.csv");
+  const std::string csv = readFile(dataDir() + "/netbox_circuits.csv");
   writeFile(scratch_.path() / "export.txt", csv);  // header decides
-  auto r = run("import-contract export.txt --json");
-  ASSERT_EQ(r.code, 0) << r.err;
+  auto r = run({"import-contract", "export.txt", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "\"key\": \"export#5\"")) << r.out;
-  r = runInData("import-contract netbox_circuits.csv --json");  // extension decides
-  ASSERT_EQ(r.code, 0) << r.err;
+  r = runInData({"import-contract", "netbox_circuits.csv", "--json"});  // extension decides
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "\"number\": \"netbox_circuits\""));
   EXPECT_TRUE(contains(r.err, "duplicate_link_id (1): rows 3, 4")) << r.err;
   writeFile(scratch_.path() / "broken.dat", "cid;provider\n");  // flag forces CSV: no cid column
-  r = run("import-contract broken.dat --csv");
-  EXPECT_EQ(r.code, 1);
+  r = run({"import-contract", "broken.dat", "--csv"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "no cid column")) << r.err;
 }

@@ -9,6 +9,7 @@
 #include "tests/contract/cli_fixture.hpp"
 
 using namespace contract_test;
+using circuitd::testing::writeFile;
 namespace fs = std::filesystem;
 
 namespace {
@@ -40,11 +41,6 @@ const char* kMain = R"(include = ["inventory.toml", "topology.toml"]
 state_dir = "state"
 )";
 
-void writeFile(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-}
-
 const circuitd::Circuit* find(const circuitd::config::Config& cfg, const std::string& key) {
   return cfg.inventory.findCircuit(key);
 }
@@ -52,14 +48,16 @@ const circuitd::Circuit* find(const circuitd::config::Config& cfg, const std::st
 }  // namespace
 
 TEST(InventoryConfigTest, ImportedSeedLoadsWithTheNocTopologyAndSurvivesReimport) {
-  ASSERT_TRUE(fs::exists(circuitctlPath())) << "circuitctl not built at " << circuitctlPath();
-  ScratchDir scratch;
+  ASSERT_TRUE(fs::exists(circuitd::testing::circuitctlBinary()))
+      << "circuitctl not built at " << circuitd::testing::circuitctlBinary();
+  ScratchDir scratch("circuitd-contract-");
   const fs::path dir = scratch.path();
   writeFile(dir / "topology.toml", kTopology);
   writeFile(dir / "circuitd.toml", kMain);
-  const std::string import = "import-contract " + shellQuote(dataDir() + "/XJWLM2405957CGN00.txt") + " -o inventory.toml";
-  auto r = runCircuitctl(import, dir, scratch);
-  ASSERT_EQ(r.code, 0) << r.err;
+  const std::vector<std::string> import = {"import-contract", dataDir() + "/XJWLM2405957CGN00.txt",
+                                           "-o", "inventory.toml"};
+  auto r = runCircuitctl(import, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
 
   auto loaded = circuitd::config::load((dir / "circuitd.toml").string());
   std::string errors;
@@ -98,8 +96,8 @@ TEST(InventoryConfigTest, ImportedSeedLoadsWithTheNocTopologyAndSurvivesReimport
   EXPECT_TRUE(warned);
 
   // Re-import: the topology file is byte-for-byte the same and the config still loads.
-  r = runCircuitctl(import, dir, scratch);
-  ASSERT_EQ(r.code, 0) << r.err;
+  r = runCircuitctl(import, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   std::ifstream topo(dir / "topology.toml");
   std::string topology((std::istreambuf_iterator<char>(topo)), std::istreambuf_iterator<char>());
   EXPECT_EQ(topology, kTopology);

@@ -2,12 +2,15 @@
 // flap damping and configuration reload.
 #include <gtest/gtest.h>
 
-#include "tests/engine/engine_fixture.hpp"
+#include "config/rules_file.hpp"
+#include "domain/engine/engine.hpp"
+#include "tests/support/engine_events.hpp"
 
 namespace circuitd::engine {
 namespace {
 
-using namespace circuitd::engine::testing;
+using namespace circuitd::testing;
+using config::defaultRules;
 
 class HysteresisTest : public ::testing::Test {
  protected:

@@ -1,34 +1,24 @@
 // circuitctl replay end to end: the real binary on scenario files, its JSON, its exit codes.
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/process.hpp"
+
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out;
-};
-
-Run run(const std::string& args) {
-  Run r;
-  const std::string cmd = std::string(CIRCUITCTL_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+// circuitctl with args; stdout and stderr together, as a terminal shows them.
+circuitd::testing::CommandResult run(std::vector<std::string> args) {
+  args.insert(args.begin(), CIRCUITCTL_PATH);
+  circuitd::testing::RunOptions opts;
+  opts.merge_stderr = true;
+  return circuitd::testing::run(args, opts);
 }
 
 std::string scenario(const std::string& name) {
@@ -36,8 +26,8 @@ std::string scenario(const std::string& name) {
 }
 
 TEST(ReplayCliTest, JsonCarriesIncidentPartyAndClause) {
-  auto r = run("replay " + scenario("04-dying-gasp-then-silent") + " --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  auto r = run({"replay", scenario("04-dying-gasp-then-silent"), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["ok"].get<bool>());
   ASSERT_EQ(j["open_incidents"].size(), 1u);
@@ -48,8 +38,8 @@ TEST(ReplayCliTest, JsonCarriesIncidentPartyAndClause) {
 }
 
 TEST(ReplayCliTest, ReadableTimelineNamesIncidentsLocationsPartiesAndClauses) {
-  auto r = run("replay " + scenario("06-aggregation-node-fails"));
-  ASSERT_EQ(r.code, 0) << r.out;
+  auto r = run({"replay", scenario("06-aggregation-node-fails")});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("incident_opened"), std::string::npos);
   EXPECT_NE(r.out.find("root aggregation:agg-wk-01 (8 circuits)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("carrier_network / carrier / clause 3.2.6"), std::string::npos) << r.out;
@@ -64,8 +54,8 @@ TEST(ReplayCliTest, UnmetExpectationExitsThreeNamingTheLine) {
   text += "\n[[expect]]\nat = \"+6m\"\ncircuit = \"STN09913418236\"\nparty = \"carrier\"\n";
   const auto file = dir / "wrong.toml";
   std::ofstream(file) << text;
-  auto r = run("replay " + file.string());
-  EXPECT_EQ(r.code, 3) << r.out;
+  auto r = run({"replay", file.string()});
+  EXPECT_EQ(r.exit_code, 3) << r.out;
   EXPECT_NE(r.out.find("FAILED wrong.toml:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("party carrier != customer"), std::string::npos) << r.out;
   std::filesystem::remove_all(dir);
@@ -76,11 +66,11 @@ TEST(ReplayCliTest, InvalidScenarioExitsOneWithPosition) {
   std::filesystem::create_directories(dir);
   const auto file = dir / "bad.toml";
   std::ofstream(file) << "start = \"2024-07-01T00:00:00Z\"\n[[circuit]]\nlink_id = \"X\"\ncolour = 1\n";
-  auto r = run("replay " + file.string());
-  EXPECT_EQ(r.code, 1) << r.out;
-  EXPECT_NE(r.out.find("bad.toml:4:10 circuit[0].colour: unknown key"), std::string::npos) << r.out;
-  auto missing = run("replay " + (dir / "absent.toml").string());
-  EXPECT_EQ(missing.code, 1) << missing.out;
+  auto r = run({"replay", file.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("bad.toml:4:1 circuit[0].colour: unknown key"), std::string::npos) << r.out;
+  auto missing = run({"replay", (dir / "absent.toml").string()});
+  EXPECT_EQ(missing.exit_code, 1) << missing.out;
   std::filesystem::remove_all(dir);
 }
 
@@ -90,8 +80,9 @@ TEST(ReplayCliTest, RulesFileReplacesTheBuiltInSet) {
   const auto rules = dir / "rules.toml";
   std::ofstream(rules) << "[[rule]]\nid = \"everything-undetermined\"\nwhen = []\nlocation = \"unknown\"\n"
                           "party = \"undetermined\"\nnext_step = \"look\"\n";
-  auto r = run("replay " + scenario("04-dying-gasp-then-silent") + " --json --rules " + rules.string());
-  EXPECT_EQ(r.code, 3) << "the scenario expects customer power";
+  auto r =
+      run({"replay", scenario("04-dying-gasp-then-silent"), "--json", "--rules", rules.string()});
+  EXPECT_EQ(r.exit_code, 3) << "the scenario expects customer power";
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["open_incidents"][0]["decision"]["rule"], "everything-undetermined");
   std::filesystem::remove_all(dir);

@@ -2,12 +2,16 @@
 // wins, and an override file changing the engine's decisions.
 #include <gtest/gtest.h>
 
-#include "tests/engine/engine_fixture.hpp"
+#include "config/rules_file.hpp"
+#include "domain/engine/engine.hpp"
+#include "tests/support/engine_events.hpp"
 
 namespace circuitd::engine {
 namespace {
 
-using namespace circuitd::engine::testing;
+using namespace circuitd::testing;
+using config::defaultRules;
+using config::parseRules;
 
 constexpr const char* kCatchAll = R"(
 [[rule]]

@@ -6,12 +6,16 @@
 
 #include <gtest/gtest.h>
 
+#include "config/rules_file.hpp"
+#include "config/scenario_file.hpp"
 #include "domain/engine/scenario.hpp"
 
 namespace circuitd::engine {
 namespace {
 
 namespace fs = std::filesystem;
+using config::defaultRules;
+using config::parseScenario;
 
 fs::path scenarioDir() { return fs::path(CIRCUITD_SOURCE_DIR) / "tests" / "data" / "scenarios"; }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/engine_events.hpp"
+
 using namespace circuitd;
 using namespace circuitd::faults;
 using std::chrono::minutes;
@@ -9,22 +11,8 @@ using std::chrono::seconds;
 
 namespace {
 
-TimePoint at(const char* iso) { return *parseIso(iso); }
-
-EngineEvent stateEvent(const std::string& circuit, CircuitState s, TimePoint t,
-                       FaultLocation loc = FaultLocation::CarrierLine,
-                       Party p = Party::Carrier) {
-  EngineEvent e;
-  e.kind = EngineEventKind::CircuitStateChanged;
-  e.time = t;
-  e.circuit = circuit;
-  e.decision.state = s;
-  e.decision.location = s == CircuitState::Up ? FaultLocation::Unknown : loc;
-  e.decision.party = s == CircuitState::Up ? Party::None : p;
-  e.decision.clause = p == Party::Carrier ? "3.2.6" : "";
-  e.decision.summary = "uplink down";
-  return e;
-}
+using circuitd::testing::at;
+using circuitd::testing::stateChange;
 
 LifecycleSettings settings() {
   LifecycleSettings s;
@@ -37,7 +25,7 @@ LifecycleSettings settings() {
 
 TEST(FaultLifecycleTest, OpensFaultWhenCircuitGoesDown) {
   FaultLifecycle lc(settings());
-  auto c = lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
+  auto c = lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
   ASSERT_EQ(c.faults.size(), 1u);
   EXPECT_EQ(c.faults[0].id, "F-000001");
   EXPECT_EQ(c.faults[0].state, FaultState::Open);
@@ -53,8 +41,8 @@ TEST(FaultLifecycleTest, OpensFaultWhenCircuitGoesDown) {
 
 TEST(FaultLifecycleTest, ResolvesOnlyAfterHoldOff) {
   FaultLifecycle lc(settings());
-  lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
-  auto up = lc.apply(stateEvent("L1", CircuitState::Up, at("2024-07-01T00:10:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
+  auto up = lc.apply(stateChange("L1", CircuitState::Up, at("2024-07-01T00:10:00Z")));
   EXPECT_TRUE(up.transitions.empty());
   ASSERT_EQ(up.intervals.size(), 1u);
   EXPECT_EQ(*up.intervals[0].end, at("2024-07-01T00:10:00Z"));
@@ -71,26 +59,26 @@ TEST(FaultLifecycleTest, ResolvesOnlyAfterHoldOff) {
 
 TEST(FaultLifecycleTest, FlapWithinHoldOffKeepsTheSameFaultOpen) {
   FaultLifecycle lc(settings());
-  lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
-  lc.apply(stateEvent("L1", CircuitState::Up, at("2024-07-01T00:05:00Z")));
-  auto again = lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:06:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Up, at("2024-07-01T00:05:00Z")));
+  auto again = lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:06:00Z")));
   EXPECT_TRUE(again.transitions.empty());
   EXPECT_EQ(lc.faults().size(), 1u);
   EXPECT_EQ(lc.activeFor("L1")->id, "F-000001");
   // Two stretches of outage, the minute up in between is not counted.
   ASSERT_EQ(again.intervals.size(), 1u);
   EXPECT_EQ(again.intervals[0].start, at("2024-07-01T00:06:00Z"));
-  lc.apply(stateEvent("L1", CircuitState::Up, at("2024-07-01T00:08:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Up, at("2024-07-01T00:08:00Z")));
   lc.tick(at("2024-07-01T01:00:00Z"));
   EXPECT_EQ(lc.find("F-000001")->down_ms, 7 * 60 * 1000);
 }
 
 TEST(FaultLifecycleTest, ReopensWhenItRecursWithinTheWindow) {
   FaultLifecycle lc(settings());
-  lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
-  lc.apply(stateEvent("L1", CircuitState::Up, at("2024-07-01T00:10:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Up, at("2024-07-01T00:10:00Z")));
   lc.tick(at("2024-07-01T00:20:00Z"));
-  auto c = lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T01:05:00Z")));
+  auto c = lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T01:05:00Z")));
   ASSERT_EQ(c.transitions.size(), 1u);
   EXPECT_EQ(c.transitions[0].fault_id, "F-000001");
   EXPECT_EQ(*c.transitions[0].from, FaultState::Resolved);
@@ -101,9 +89,9 @@ TEST(FaultLifecycleTest, ReopensWhenItRecursWithinTheWindow) {
 
 TEST(FaultLifecycleTest, OpensANewFaultWhenItRecursAfterTheWindow) {
   FaultLifecycle lc(settings());
-  lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
-  lc.apply(stateEvent("L1", CircuitState::Up, at("2024-07-01T00:10:00Z")));
-  auto c = lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T01:10:01Z")));
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Up, at("2024-07-01T00:10:00Z")));
+  auto c = lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T01:10:01Z")));
   // The tick inside apply resolves F-000001 first, then F-000002 opens.
   ASSERT_EQ(c.transitions.size(), 2u);
   EXPECT_EQ(c.transitions[0].to, FaultState::Resolved);
@@ -112,19 +100,19 @@ TEST(FaultLifecycleTest, OpensANewFaultWhenItRecursAfterTheWindow) {
 
 TEST(FaultLifecycleTest, NewCauseOnRecurrenceIsANewFault) {
   FaultLifecycle lc(settings());
-  lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
-  lc.apply(stateEvent("L1", CircuitState::Up, at("2024-07-01T00:10:00Z")));
-  auto c = lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:30:00Z"),
-                               FaultLocation::CustomerPower, Party::Customer));
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Up, at("2024-07-01T00:10:00Z")));
+  auto c = lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:30:00Z"),
+                                FaultLocation::CustomerPower, Party::Customer));
   EXPECT_EQ(c.transitions.back().fault_id, "F-000002");
   EXPECT_EQ(lc.find("F-000002")->cause, "customer_power");
 }
 
 TEST(FaultLifecycleTest, OneActiveFaultPerCircuitRefinedByLaterDecisions) {
   FaultLifecycle lc(settings());
-  lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z"), FaultLocation::Unknown,
-                      Party::Undetermined));
-  auto c = lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:03:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z"), FaultLocation::Unknown,
+                       Party::Undetermined));
+  auto c = lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:03:00Z")));
   EXPECT_TRUE(c.transitions.empty());
   ASSERT_EQ(lc.faults().size(), 1u);
   EXPECT_EQ(lc.faults()[0].decision.party, Party::Carrier);
@@ -133,13 +121,13 @@ TEST(FaultLifecycleTest, OneActiveFaultPerCircuitRefinedByLaterDecisions) {
   ASSERT_EQ(c.intervals.size(), 1u);
   EXPECT_EQ(c.intervals[0].start, at("2024-07-01T00:00:00Z"));
   EXPECT_EQ(c.intervals[0].party, Party::Carrier);
-  lc.apply(stateEvent("L2", CircuitState::Down, at("2024-07-01T00:04:00Z")));
+  lc.apply(stateChange("L2", CircuitState::Down, at("2024-07-01T00:04:00Z")));
   EXPECT_EQ(lc.faults().size(), 2u);
 }
 
 TEST(FaultLifecycleTest, PeopleMoveTheFaultAndEveryStepRecordsActorAndTime) {
   FaultLifecycle lc(settings());
-  lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
   auto a = lc.acknowledge("F-000001", "wang", at("2024-07-01T00:05:00Z"));
   ASSERT_TRUE(a);
   EXPECT_EQ(a->transitions[0].actor, "wang");
@@ -153,7 +141,7 @@ TEST(FaultLifecycleTest, PeopleMoveTheFaultAndEveryStepRecordsActorAndTime) {
   auto early = lc.close("F-000001", "wang", at("2024-07-01T00:09:00Z"), "done");
   ASSERT_FALSE(early);
   EXPECT_NE(early.error().what.find("after it has resolved"), std::string::npos);
-  lc.apply(stateEvent("L1", CircuitState::Up, at("2024-07-01T01:00:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Up, at("2024-07-01T01:00:00Z")));
   lc.tick(at("2024-07-01T01:02:00Z"));
   auto cl = lc.close("F-000001", "zhao", at("2024-07-01T02:00:00Z"), "carrier replaced optics");
   ASSERT_TRUE(cl);
@@ -165,13 +153,13 @@ TEST(FaultLifecycleTest, PeopleMoveTheFaultAndEveryStepRecordsActorAndTime) {
 
 TEST(FaultLifecycleTest, AnnouncedMaintenanceOpensNoFaultButCountsAsMaintenance) {
   FaultLifecycle lc(settings());
-  auto c = lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z"),
-                               FaultLocation::PlannedMaintenance, Party::None));
+  auto c = lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z"),
+                                FaultLocation::PlannedMaintenance, Party::None));
   EXPECT_TRUE(c.transitions.empty());
   ASSERT_EQ(c.intervals.size(), 1u);
   EXPECT_TRUE(c.intervals[0].maintenance);
   // The work overruns: the engine now blames the carrier; the outage splits at that instant.
-  auto over = lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T02:00:00Z")));
+  auto over = lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T02:00:00Z")));
   ASSERT_EQ(over.transitions.size(), 1u);
   ASSERT_EQ(over.intervals.size(), 2u);
   EXPECT_TRUE(over.intervals[0].maintenance);
@@ -182,8 +170,8 @@ TEST(FaultLifecycleTest, AnnouncedMaintenanceOpensNoFaultButCountsAsMaintenance)
 
 TEST(FaultLifecycleTest, IncidentEventsTagTheirChildrenFaults) {
   FaultLifecycle lc(settings());
-  lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
-  lc.apply(stateEvent("L2", CircuitState::Down, at("2024-07-01T00:00:01Z")));
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
+  lc.apply(stateChange("L2", CircuitState::Down, at("2024-07-01T00:00:01Z")));
   EngineEvent inc;
   inc.kind = EngineEventKind::IncidentOpened;
   inc.time = at("2024-07-01T00:00:02Z");
@@ -199,22 +187,22 @@ TEST(FaultLifecycleTest, IncidentEventsTagTheirChildrenFaults) {
 
 TEST(FaultLifecycleTest, UnknownStateIsNeitherOutageNorRecovery) {
   FaultLifecycle lc(settings());
-  lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
-  auto c = lc.apply(stateEvent("L1", CircuitState::Unknown, at("2024-07-01T00:01:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
+  auto c = lc.apply(stateChange("L1", CircuitState::Unknown, at("2024-07-01T00:01:00Z")));
   EXPECT_TRUE(c.empty());
   EXPECT_NE(lc.activeFor("L1"), nullptr);
 }
 
 TEST(FaultLifecycleTest, RestoredLifecycleContinuesIdsAndResolvesRecoveredFaults) {
   FaultLifecycle first(settings());
-  first.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
-  auto up = first.apply(stateEvent("L1", CircuitState::Up, at("2024-07-01T00:01:00Z")));
+  first.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
+  auto up = first.apply(stateChange("L1", CircuitState::Up, at("2024-07-01T00:01:00Z")));
   FaultLifecycle second(settings());
   second.restore(first.faults(), {}, {}, 0);
   auto r = second.tick(at("2024-07-01T00:03:00Z"));
   ASSERT_EQ(r.transitions.size(), 1u);
   EXPECT_EQ(r.transitions[0].seq, 2);
-  second.apply(stateEvent("L9", CircuitState::Down, at("2024-07-01T00:04:00Z")));
+  second.apply(stateChange("L9", CircuitState::Down, at("2024-07-01T00:04:00Z")));
   EXPECT_NE(second.find("F-000002"), nullptr);
 }
 
@@ -222,8 +210,8 @@ TEST(FaultLifecycleTest, ZeroHoldOffResolvesAtTheRecoveryInstant) {
   LifecycleSettings s = settings();
   s.hold_off = Duration{0};
   FaultLifecycle lc(s);
-  lc.apply(stateEvent("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
-  auto c = lc.apply(stateEvent("L1", CircuitState::Up, at("2024-07-01T00:01:00Z")));
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
+  auto c = lc.apply(stateChange("L1", CircuitState::Up, at("2024-07-01T00:01:00Z")));
   ASSERT_EQ(c.transitions.size(), 1u);
   EXPECT_EQ(c.transitions[0].time, at("2024-07-01T00:01:00Z"));
 }

@@ -6,12 +6,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/engine_events.hpp"
+
 using namespace circuitd;
 using namespace circuitd::faults;
 
 namespace {
 
-TimePoint at(const char* iso) { return *parseIso(iso); }
+using circuitd::testing::at;
 
 std::string golden(const std::string& name) {
   return std::string(CIRCUITD_SOURCE_DIR) + "/tests/data/reports/" + name;

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/engine_events.hpp"
+
 using namespace circuitd;
 using namespace circuitd::faults;
 
 namespace {
 
-TimePoint at(const char* iso) { return *parseIso(iso); }
+using circuitd::testing::at;
 
 OutageInterval iv(const char* start, const char* end, Party p, bool maint = false,
                   bool fm = false, const std::string& circuit = "L1") {

@@ -17,22 +17,26 @@
 #include <thread>
 #include <vector>
 
-#include "tests/runtime/process_util.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/loopback.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 namespace circuitd {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ChildProcess;
 using testing::connectLoopback;
 using testing::httpGet;
+using testing::Process;
 using testing::rawExchange;
 using testing::readToClose;
 using testing::ScratchDir;
 using testing::sendAll;
+using testing::SpawnOptions;
 using testing::writeFile;
 
-const std::string kDaemon = std::string(CIRCUITD_BINARY_DIR) + "/daemon/circuitd";
+const std::string kDaemon = testing::circuitdBinary();
 
 // Reads one response with a Content-Length body from a kept-alive connection; "" on failure.
 std::string readResponse(int fd) {
@@ -74,17 +78,21 @@ class HttpDaemonTest : public ::testing::Test {
               "[[circuit]]\nkey = \"LOOP-B\"\ncarrier_target = \"127.0.0.2\"\n\n");
   }
 
+  // Starts the daemon on the configuration in the scratch directory.
+  void launch() {
+    SpawnOptions opts;
+    opts.log = dir_.path() / "circuitd.log";
+    daemon_ = std::make_unique<Process>(
+        std::vector<std::string>{kDaemon, "--config", (dir_.path() / "circuitd.toml").string()},
+        opts);
+  }
+
   // Starts the daemon and returns the port it logged.
   int start() {
-    daemon_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{kDaemon, "--config", (dir_.path() / "circuitd.toml").string()},
-        std::vector<std::string>{}, dir_.path() / "circuitd.log");
-    if (!daemon_->waitForLog("HTTP endpoint listening on 127.0.0.1:", 10s)) return -1;
-    if (!daemon_->waitForLog("ready:", 10s)) return -1;
-    std::smatch m;
-    const std::string log = daemon_->log();
-    static const std::regex re(R"(HTTP endpoint listening on 127\.0\.0\.1:(\d+))");
-    return std::regex_search(log, m, re) ? std::stoi(m[1]) : -1;
+    launch();
+    const int port = testing::waitForHttpPort(*daemon_, 10s);
+    if (port < 0 || !daemon_->waitForLog("ready:", 10s)) return -1;
+    return port;
   }
 
   void TearDown() override {
@@ -95,7 +103,7 @@ class HttpDaemonTest : public ::testing::Test {
   }
 
   ScratchDir dir_;
-  std::unique_ptr<ChildProcess> daemon_;
+  std::unique_ptr<Process> daemon_;
 };
 
 TEST_F(HttpDaemonTest, ServesHealthMetricsAndCircuitsAndRejectsBadRequests) {
@@ -161,9 +169,7 @@ TEST_F(HttpDaemonTest, PortInUseFailsTheStartWithAClearError) {
             "[daemon]\nstate_dir = \"state\"\ntrap_listen = \"\"\n\n[http]\nenabled = true\n"
             "listen = \"127.0.0.1:" + std::to_string(port) + "\"\n\n"
             "[[circuit]]\nkey = \"LOOP-A\"\ncarrier_target = \"127.0.0.1\"\n\n");
-  daemon_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{kDaemon, "--config", (dir_.path() / "circuitd.toml").string()},
-      std::vector<std::string>{}, dir_.path() / "circuitd.log");
+  launch();
   const int rc = daemon_->wait(10s);
   ::close(blocker);
   EXPECT_NE(rc, 0) << daemon_->log();

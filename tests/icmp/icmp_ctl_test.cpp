@@ -2,32 +2,28 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/icmp/test_util.hpp"
+#include "tests/support/netns.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 namespace {
 
-struct CtlRun {
-  int rc = -1;
-  std::string out;
-};
+using circuitd::testing::CommandResult;
+using circuitd::testing::Netns;
 
-CtlRun circuitctl(const std::string& args, const std::string& prefix = "") {
-  const std::string cmd =
-      prefix + std::string(CIRCUITD_BINARY_DIR) + "/tools/circuitctl/circuitctl " + args + " 2>&1";
-  CtlRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = ::pclose(p);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+// circuitctl with args (inside `ns` when given); stdout and stderr together.
+CommandResult circuitctl(const std::vector<std::string>& args, const Netns* ns = nullptr) {
+  std::vector<std::string> argv = {circuitd::testing::circuitctlBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (ns != nullptr) argv = ns->wrap(argv);
+  circuitd::testing::RunOptions opts;
+  opts.merge_stderr = true;
+  return circuitd::testing::run(argv, opts);
 }
 
 class CircuitctlPingTest : public ::testing::Test {
@@ -41,8 +37,9 @@ class CircuitctlPingTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(CircuitctlPingTest, JsonReportsPerTargetStatisticsForLoopback) {
-  const CtlRun r = circuitctl("ping 127.0.0.1 127.0.0.9 ::1 --count 4 --interval 100 --json");
-  ASSERT_EQ(r.rc, 0) << r.out;
+  const auto r = circuitctl(
+      {"ping", "127.0.0.1", "127.0.0.9", "::1", "--count", "4", "--interval", "100", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["targets"].size(), 3u);
   for (const auto& t : j["targets"]) {
@@ -63,8 +60,8 @@ TEST_F(CircuitctlPingTest, JsonReportsPerTargetStatisticsForLoopback) {
 }
 
 TEST_F(CircuitctlPingTest, TableHasOneRowPerTarget) {
-  const CtlRun r = circuitctl("ping 127.0.0.1 --count 2 --interval 50");
-  ASSERT_EQ(r.rc, 0) << r.out;
+  const auto r = circuitctl({"ping", "127.0.0.1", "--count", "2", "--interval", "50"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("TARGET"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("JITTER ms"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("127.0.0.1"), std::string::npos) << r.out;
@@ -73,12 +70,13 @@ TEST_F(CircuitctlPingTest, TableHasOneRowPerTarget) {
 
 TEST_F(CircuitctlPingTest, UnreachableTargetExitsOneAndSaysWhy) {
   // A fresh namespace has its loopback down: no route anywhere, every send fails.
-  const std::string ns = "cdping" + std::to_string(::getpid());
-  ASSERT_EQ(circuitd::icmp::test::sh("ip netns add " + ns), 0);
-  const CtlRun r = circuitctl("ping 127.0.0.1 --count 2 --interval 50 --timeout 200 --json",
-                           "ip netns exec " + ns + " ");
-  circuitd::icmp::test::sh("ip netns del " + ns);
-  ASSERT_EQ(r.rc, 1) << r.out;
+  circuitd::testing::NetnsOptions no_route;
+  no_route.loopback_up = false;
+  Netns ns("cdping", no_route);
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  const auto r = circuitctl(
+      {"ping", "127.0.0.1", "--count", "2", "--interval", "50", "--timeout", "200", "--json"}, &ns);
+  ASSERT_EQ(r.exit_code, 1) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   const auto& t = j["targets"][0];
   EXPECT_EQ(t["received"], 0);
@@ -90,6 +88,6 @@ TEST_F(CircuitctlPingTest, UnreachableTargetExitsOneAndSaysWhy) {
 }
 
 TEST_F(CircuitctlPingTest, InvalidArgumentsExitTwo) {
-  EXPECT_EQ(circuitctl("ping 127.0.0.1 --count 0").rc, 2);
-  EXPECT_EQ(circuitctl("ping 127.0.0.1 --socket bogus").rc, 2);
+  EXPECT_EQ(circuitctl({"ping", "127.0.0.1", "--count", "0"}).exit_code, 2);
+  EXPECT_EQ(circuitctl({"ping", "127.0.0.1", "--socket", "bogus"}).exit_code, 2);
 }

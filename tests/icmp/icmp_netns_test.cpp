@@ -11,14 +11,17 @@
 
 #include "domain/core/reach_window.hpp"
 #include "probes/icmp/icmp_prober.hpp"
-#include "tests/icmp/test_util.hpp"
 #include "daemon/runtime/system_clock.hpp"
+#include "tests/icmp/test_util.hpp"
+#include "tests/support/netns.hpp"
 
 using namespace circuitd;
 using namespace circuitd::icmp;
 using namespace std::chrono_literals;
 using circuitd::icmp::test::runUntil;
-using circuitd::icmp::test::sh;
+using circuitd::testing::Netns;
+using circuitd::testing::run;
+using circuitd::testing::VethPair;
 
 namespace {
 
@@ -28,7 +31,6 @@ class IcmpNetnsTest : public ::testing::Test {
     const auto missing = test::missingPrerequisite(true);
     ASSERT_TRUE(missing.empty()) << missing;
     const auto pid = static_cast<unsigned>(::getpid());
-    ns_ = "cdicmp" + std::to_string(pid);
     root_if_ = "ci" + std::to_string(pid) + "r";
     ns_if_ = "ci" + std::to_string(pid) + "n";
     const std::string net = "10.77." + std::to_string(pid % 256) + ".";
@@ -37,27 +39,35 @@ class IcmpNetnsTest : public ::testing::Test {
     target_v4_ = net + std::to_string(base + 2);
     root_v6_ = "fd77:" + std::to_string(pid % 10000) + "::1";
     target_v6_ = "fd77:" + std::to_string(pid % 10000) + "::2";
-    created_ = true;
-    ASSERT_EQ(sh("ip netns add " + ns_), 0);
-    ASSERT_EQ(sh("ip link add " + root_if_ + " type veth peer name " + ns_if_ + " netns " + ns_), 0);
+    ns_ = std::make_unique<Netns>("cdicmp");
+    ASSERT_TRUE(ns_->ok()) << ns_->error();
+    // The root end in the test's own namespace, the target's end in the new one; both come up
+    // once addressed.
+    veth_ = std::make_unique<VethPair>(circuitd::testing::VethEnd{nullptr, root_if_},
+                                       circuitd::testing::VethEnd{ns_.get(), ns_if_}, false);
+    ASSERT_TRUE(veth_->ok()) << veth_->error();
     // Keep the IPv6 address across down/up (the kernel flushes it by default).
-    ASSERT_EQ(sh("sysctl -q -w net.ipv6.conf." + root_if_ + ".keep_addr_on_down=1"), 0);
-    ASSERT_EQ(sh("ip addr add " + root_v4_ + "/30 dev " + root_if_), 0);
-    ASSERT_EQ(sh("ip -6 addr add " + root_v6_ + "/64 dev " + root_if_ + " nodad"), 0);
-    ASSERT_EQ(sh("ip link set " + root_if_ + " up"), 0);
-    ASSERT_EQ(sh("ip -n " + ns_ + " link set lo up"), 0);
-    ASSERT_EQ(sh("ip -n " + ns_ + " addr add " + target_v4_ + "/30 dev " + ns_if_), 0);
-    ASSERT_EQ(sh("ip -n " + ns_ + " -6 addr add " + target_v6_ + "/64 dev " + ns_if_ + " nodad"), 0);
-    ASSERT_EQ(sh("ip -n " + ns_ + " link set " + ns_if_ + " up"), 0);
+    ASSERT_EQ(
+        run({"sysctl", "-q", "-w", "net.ipv6.conf." + root_if_ + ".keep_addr_on_down=1"}).exit_code,
+        0);
+    ASSERT_EQ(run({"ip", "addr", "add", root_v4_ + "/30", "dev", root_if_}).exit_code, 0);
+    ASSERT_EQ(
+        run({"ip", "-6", "addr", "add", root_v6_ + "/64", "dev", root_if_, "nodad"}).exit_code, 0);
+    ASSERT_TRUE(VethPair::setLink(veth_->a(), true));
+    ASSERT_EQ(ns_->ip({"addr", "add", target_v4_ + "/30", "dev", ns_if_}).exit_code, 0);
+    ASSERT_EQ(ns_->ip({"-6", "addr", "add", target_v6_ + "/64", "dev", ns_if_, "nodad"}).exit_code,
+              0);
+    ASSERT_TRUE(VethPair::setLink(veth_->b(), true));
   }
+  // The root end (a device of the test's own namespace) first, then the namespace.
   void TearDown() override {
-    if (!created_) return;
-    sh("ip link del " + root_if_ + " 2>/dev/null");
-    sh("ip netns del " + ns_ + " 2>/dev/null");
+    veth_.reset();
+    ns_.reset();
   }
 
-  std::string ns_, root_if_, ns_if_, root_v4_, target_v4_, root_v6_, target_v6_;
-  bool created_ = false;
+  std::unique_ptr<Netns> ns_;
+  std::unique_ptr<VethPair> veth_;
+  std::string root_if_, ns_if_, root_v4_, target_v4_, root_v6_, target_v6_;
 };
 
 }  // namespace
@@ -90,7 +100,7 @@ TEST_F(IcmpNetnsTest, LinkDownMakesTargetUnreachableWithinWindowAndUpRecovers) {
   ASSERT_TRUE(runUntil(io, [&] { return all(true); }, 10s)) << "targets never answered";
 
   const auto down_at = std::chrono::steady_clock::now();
-  ASSERT_EQ(sh("ip link set " + root_if_ + " down"), 0);
+  ASSERT_TRUE(VethPair::setLink(veth_->a(), false));
   std::map<std::string, std::chrono::milliseconds> detected;
   ASSERT_TRUE(runUntil(io, [&] {
     for (const auto& [t, w] : windows) {
@@ -109,7 +119,7 @@ TEST_F(IcmpNetnsTest, LinkDownMakesTargetUnreachableWithinWindowAndUpRecovers) {
     EXPECT_FALSE(last[t].error.empty()) << t << " says why: timeout or send failure";
   }
 
-  ASSERT_EQ(sh("ip link set " + root_if_ + " up"), 0);
+  ASSERT_TRUE(VethPair::setLink(veth_->a(), true));
   const auto up_at = std::chrono::steady_clock::now();
   for (auto& [t, w] : windows) w = ReachWindow(kSpan);
   // Recovered = the window sees replies again and the newest reported probe was answered. A probe
@@ -151,7 +161,7 @@ TEST_F(IcmpNetnsTest, LinkDownIsDetectedOnTimeWhileRepliesAreReadAtTicks) {
   const auto before = prober.stats();
 
   const auto down_at = std::chrono::steady_clock::now();
-  ASSERT_EQ(sh("ip link set " + root_if_ + " down"), 0);
+  ASSERT_TRUE(VethPair::setLink(veth_->a(), false));
   ASSERT_TRUE(runUntil(io, [&] { return !window.stats().reachable(); }, 10s)) << "never detected";
   const auto d = std::chrono::steady_clock::now() - down_at;
   EXPECT_LE(d, kSpan + kInterval + kTimeout + 700ms);
@@ -164,7 +174,7 @@ TEST_F(IcmpNetnsTest, LinkDownIsDetectedOnTimeWhileRepliesAreReadAtTicks) {
 
 TEST_F(IcmpNetnsTest, SilentHostTimesOutWithoutReply) {
   // The namespace host stops answering echo requests: every probe must end as a timeout.
-  ASSERT_EQ(sh("ip netns exec " + ns_ + " sysctl -q -w net.ipv4.icmp_echo_ignore_all=1"), 0);
+  ASSERT_TRUE(ns_->sysctl("net.ipv4.icmp_echo_ignore_all=1"));
   boost::asio::io_context io;
   SystemClock clock;
   std::vector<ReachSample> got;

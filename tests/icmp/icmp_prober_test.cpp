@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,8 +17,9 @@
 #include <map>
 #include <vector>
 
-#include "tests/icmp/test_util.hpp"
 #include "daemon/runtime/system_clock.hpp"
+#include "tests/icmp/test_util.hpp"
+#include "tests/support/process.hpp"
 
 using namespace circuitd;
 using namespace circuitd::icmp;
@@ -168,38 +168,17 @@ TEST_F(IcmpProberTest, StartFailsWithClearErrorWithoutPrivilegeOrPingGroup) {
   // A child drops to nobody, where neither raw sockets (no CAP_NET_RAW) nor datagram sockets
   // (gid not in net.ipv4.ping_group_range) are allowed, in a private network namespace so that
   // the host's ping_group_range does not matter.
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::close(fds[0]);
-    std::string msg;
-    if (::unshare(CLONE_NEWNET) != 0) {
-      msg = "unshare failed";
-    } else {
-      std::ofstream("/proc/sys/net/ipv4/ping_group_range") << "1 0";
-      if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) {
-        msg = "could not drop privileges";
-      } else {
-        boost::asio::io_context io;
-        SystemClock clock;
-        IcmpProber p(io, clock, [](const ReachSample&) {});
-        auto r = p.start();
-        msg = r ? "OK" : r.error().str();
-      }
-    }
-    (void)!::write(fds[1], msg.data(), msg.size());
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string got;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  const std::string got = circuitd::testing::runInChild([]() -> std::string {
+    if (::unshare(CLONE_NEWNET) != 0) return "unshare failed";
+    std::ofstream("/proc/sys/net/ipv4/ping_group_range") << "1 0";
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)
+      return "could not drop privileges";
+    boost::asio::io_context io;
+    SystemClock clock;
+    IcmpProber p(io, clock, [](const ReachSample&) {});
+    auto r = p.start();
+    return r ? "OK" : r.error().str();
+  });
   EXPECT_NE(got, "OK") << "start() must fail without privilege";
   EXPECT_NE(got.find("cannot open an IPv4 ICMP socket"), std::string::npos) << got;
   EXPECT_NE(got.find("CAP_NET_RAW"), std::string::npos) << got;
@@ -209,45 +188,26 @@ TEST_F(IcmpProberTest, StartFailsWithClearErrorWithoutPrivilegeOrPingGroup) {
 TEST_F(IcmpProberTest, DatagramSocketsWorkWhereThePingGroupAllowsThem) {
   // In a private namespace that allows every group, the unprivileged socket kind is used (and
   // in SocketMode::Auto preferred): the kernel picks the identifier and filters replies.
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::close(fds[0]);
-    std::string msg;
-    if (::unshare(CLONE_NEWNET) != 0 || test::sh("ip link set lo up") != 0) {
-      msg = "namespace setup failed";
-    } else {
-      std::ofstream("/proc/sys/net/ipv4/ping_group_range") << "0 2147483647";
-      boost::asio::io_context io;
-      SystemClock clock;
-      std::map<std::string, int> replies;
-      IcmpProber p(io, clock, [&](const ReachSample& s) { replies[s.target] += s.replied; });
-      auto r = p.start();
-      if (!r) {
-        msg = r.error().str();
-      } else {
-        const auto info = p.socketInfo();
-        p.addTarget("127.0.0.1", {.interval = 50ms, .timeout = 500ms, .max_probes = 4});
-        if (info.v6_open) p.addTarget("::1", {.interval = 50ms, .timeout = 500ms, .max_probes = 4});
-        runUntil(io, [&] { return replies["127.0.0.1"] == 4 && replies["::1"] == 4; }, 5s);
-        msg = "v4raw=" + std::to_string(info.v4_raw) + " v6open=" + std::to_string(info.v6_open) +
-              " v6raw=" + std::to_string(info.v6_raw) + " r4=" + std::to_string(replies["127.0.0.1"]) +
-              " r6=" + std::to_string(replies["::1"]);
-      }
-    }
-    (void)!::write(fds[1], msg.data(), msg.size());
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string got;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  const std::string got = circuitd::testing::runInChild([]() -> std::string {
+    if (::unshare(CLONE_NEWNET) != 0 ||
+        circuitd::testing::run({"ip", "link", "set", "lo", "up"}).exit_code != 0)
+      return "namespace setup failed";
+    std::ofstream("/proc/sys/net/ipv4/ping_group_range") << "0 2147483647";
+    boost::asio::io_context io;
+    SystemClock clock;
+    std::map<std::string, int> replies;
+    IcmpProber p(io, clock, [&](const ReachSample& s) { replies[s.target] += s.replied; });
+    auto r = p.start();
+    if (!r) return r.error().str();
+    const auto info = p.socketInfo();
+    p.addTarget("127.0.0.1", {.interval = 50ms, .timeout = 500ms, .max_probes = 4});
+    if (info.v6_open) p.addTarget("::1", {.interval = 50ms, .timeout = 500ms, .max_probes = 4});
+    runUntil(
+        io, [&] { return replies["127.0.0.1"] == 4 && replies["::1"] == 4; }, 5s);
+    return "v4raw=" + std::to_string(info.v4_raw) + " v6open=" + std::to_string(info.v6_open) +
+           " v6raw=" + std::to_string(info.v6_raw) + " r4=" + std::to_string(replies["127.0.0.1"]) +
+           " r6=" + std::to_string(replies["::1"]);
+  });
   EXPECT_EQ(got, "v4raw=0 v6open=1 v6raw=0 r4=4 r6=4");
 }
 

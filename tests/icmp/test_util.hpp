@@ -1,12 +1,13 @@
 #pragma once
 // Helpers for the ICMP tests that use real sockets: run an io_context until a condition holds
-// (with a deadline, never a fixed sleep), shell commands, and the root prerequisite.
+// (with a deadline, never a fixed sleep) and the root prerequisite.
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <string>
+
+#include "tests/support/process.hpp"
 
 namespace circuitd::icmp::test {
 
@@ -21,16 +22,10 @@ bool runUntil(boost::asio::io_context& io, Pred pred, std::chrono::milliseconds 
   return pred();
 }
 
-/// Runs a shell command, returns its exit status.
-inline int sh(const std::string& cmd) {
-  const int rc = std::system(cmd.c_str());
-  return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
 /// Prerequisites of the socket tests: root (raw sockets, namespaces) and iproute2.
 inline std::string missingPrerequisite(bool need_ip) {
   if (::geteuid() != 0) return "must run as root (raw ICMP sockets, network namespaces)";
-  if (need_ip && sh("command -v ip >/dev/null 2>&1") != 0) return "iproute2 'ip' not found";
+  if (need_ip && !circuitd::testing::haveTool("ip")) return "iproute2 'ip' not found";
   return {};
 }
 

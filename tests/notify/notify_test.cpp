@@ -3,17 +3,22 @@
 #include <unistd.h>
 
 #include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "daemon/notify/exec_hook.hpp"
 #include "daemon/service/fault_service.hpp"
 #include "daemon/notify/outbox_sender.hpp"
 #include "daemon/notify/payload.hpp"
 #include "daemon/store/sqlite_store.hpp"
-#include "tests/notify/http_receiver.hpp"
 #include "daemon/runtime/system_clock.hpp"
+#include "tests/support/engine_events.hpp"
+#include "tests/support/http_receiver.hpp"
+#include "tests/support/process.hpp"
 
 using namespace circuitd;
 using namespace circuitd::notify;
@@ -23,31 +28,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-TimePoint at(const char* iso) { return *parseIso(iso); }
+using circuitd::testing::at;
+using circuitd::testing::down;
+using circuitd::testing::HttpReceiver;
+using circuitd::testing::up;
 
 fs::path tempDir() {
   std::string tmpl = (fs::temp_directory_path() / "circuitd-notify-XXXXXX").string();
   return fs::path(::mkdtemp(tmpl.data()));
-}
-
-EngineEvent down(const std::string& circuit, TimePoint t) {
-  EngineEvent e;
-  e.time = t;
-  e.circuit = circuit;
-  e.decision.state = CircuitState::Down;
-  e.decision.location = FaultLocation::CarrierLine;
-  e.decision.party = Party::Carrier;
-  e.decision.clause = "3.2.6";
-  e.decision.summary = "line side down";
-  return e;
-}
-
-EngineEvent up(const std::string& circuit, TimePoint t) {
-  EngineEvent e = down(circuit, t);
-  e.decision.state = CircuitState::Up;
-  e.decision.location = FaultLocation::Unknown;
-  e.decision.party = Party::None;
-  return e;
 }
 
 Inventory inventory() {
@@ -219,7 +207,7 @@ TEST(ExecHookTest, RelativeProgramPathIsRefused) {
 
 TEST(OutboxSenderTest, DeliversSignedWebhookOncePerTransition) {
   const fs::path dir = tempDir();
-  testhttp::HttpReceiver rx;
+  HttpReceiver rx;
   FaultServiceSettings fss;
   fss.lifecycle.hold_off = Duration{0};
   fss.channels = {"hook"};
@@ -294,7 +282,7 @@ TEST(OutboxSenderTest, WaitsQuietlyWhileNoStoreIsOpen) {
 
 TEST(OutboxSenderTest, RetriesWithBackoffUntilTheReceiverAccepts) {
   const fs::path dir = tempDir();
-  testhttp::HttpReceiver rx;
+  HttpReceiver rx;
   rx.setStatus(500);
   FaultServiceSettings fss;
   fss.channels = {"hook"};
@@ -338,7 +326,7 @@ TEST(OutboxSenderTest, RetriesWithBackoffUntilTheReceiverAccepts) {
 
 TEST(OutboxSenderTest, PendingNotificationsGoOutAfterARestartAndNeverTwice) {
   const fs::path dir = tempDir();
-  testhttp::HttpReceiver rx;
+  HttpReceiver rx;
   {
     FaultServiceSettings fss;
     fss.channels = {"hook", "hook2"};
@@ -407,21 +395,11 @@ TEST(AlertmanagerIntegrationTest, RealAlertmanagerShowsTheFaultAndItsResolution)
   const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(port);
   const std::string cfg = "--config.file=" + (dir / "am.yml").string();
   const std::string storage = "--storage.path=" + (dir / "data").string();
-  pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    std::freopen((dir / "am.log").c_str(), "w", stderr);
-    ::execl(bin, bin, cfg.c_str(), storage.c_str(), listen.c_str(), "--cluster.listen-address=",
-            static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  struct Reap {
-    pid_t pid;
-    ~Reap() {
-      ::kill(pid, SIGTERM);
-      ::waitpid(pid, nullptr, 0);
-    }
-  } reap{pid};
+  circuitd::testing::SpawnOptions am_opts;
+  am_opts.log = dir / "am.log";
+  // Stopped with SIGTERM when the test ends.
+  circuitd::testing::Process am({bin, cfg, storage, listen, "--cluster.listen-address="}, am_opts);
+  ASSERT_GT(am.pid(), 0) << am.log();
   bool ready = false;
   for (int i = 0; i < 300 && !ready; ++i) {
     ready = !httpGet("127.0.0.1", port, "/-/ready").empty();

@@ -12,22 +12,29 @@
 #include <thread>
 
 #include "daemon/store/sqlite_store.hpp"
-#include "tests/runtime/process_util.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/netns.hpp"
+#include "tests/support/notify_listener.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 namespace circuitd {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ChildProcess;
 using testing::haveTool;
-using testing::runCommand;
 using testing::Netns;
+using testing::NetnsOptions;
 using testing::NotifyListener;
+using testing::Process;
 using testing::ScratchDir;
+using testing::SpawnOptions;
+using testing::VethLink;
+using testing::VethPair;
 using testing::writeFile;
 using SteadyClock = std::chrono::steady_clock;
 
-const std::string kDaemon = std::string(CIRCUITD_BINARY_DIR) + "/daemon/circuitd";
+const std::string kDaemon = testing::circuitdBinary();
 
 // A circuit probed by ICMP on a loopback address.
 std::string circuitToml(const std::string& key, const std::string& target,
@@ -57,18 +64,15 @@ class DaemonTest : public ::testing::Test {
 
   // Starts the daemon, optionally inside a network namespace (`ip netns exec` execs it, so the
   // pid and the signals are the daemon's own).
-  std::unique_ptr<ChildProcess> start(std::vector<std::string> env = {},
-                                      const std::string& netns = "") {
+  std::unique_ptr<Process> start(std::vector<std::string> env = {}, const Netns* netns = nullptr) {
     env.push_back(notify_.envEntry());
     env.push_back("CIRCUITD_TEST_HOOKS=1");
-    std::vector<std::string> argv;
-    if (!netns.empty()) {
-      std::string ip = runCommand("command -v ip").output;
-      ip.erase(ip.find_last_not_of("\n") + 1);
-      argv = {ip, "netns", "exec", netns};
-    }
-    for (const auto& a : {kDaemon, std::string("--config"), config().string()}) argv.push_back(a);
-    return std::make_unique<ChildProcess>(argv, env, dir_.path() / "circuitd.log");
+    std::vector<std::string> argv = {kDaemon, "--config", config().string()};
+    if (netns != nullptr) argv = netns->wrap(argv);
+    SpawnOptions opts;
+    opts.env = env;
+    opts.log = dir_.path() / "circuitd.log";
+    return std::make_unique<Process>(argv, opts);
   }
 
   // The STATUS= text of the last notification containing STATUS= received after `after`.
@@ -213,7 +217,7 @@ TEST_F(DaemonTest, SigtermDuringABurstOfFaultWritesLosesNothing) {
     cfg += circuitToml("LOOP-" + std::to_string(i), "127.0.0." + std::to_string(i), "100ms");
   writeFile(config(), cfg);
   ASSERT_TRUE(ns.batch(add));
-  auto d = start({}, ns.name());
+  auto d = start({}, &ns);
   ASSERT_NE(notify_.waitFor("READY=1", 10s), "") << d->log();
   ASSERT_TRUE(waitForStatus("43 circuits: 43 up,", 20s)) << d->log();
 
@@ -261,21 +265,13 @@ TEST_F(DaemonTest, PassiveCaptureCountsTheCircuitsTrafficOnTheCaptureInterface) 
   ASSERT_TRUE(haveTool("ip")) << "iproute2 is required";
   // Two namespaces joined by a veth pair: the daemon in the first captures on its end while its
   // ICMP prober probes the far end, so the capture sees the circuit's traffic.
-  Netns near("cd-rt");
-  const std::string far = near.name() + "-far";
-  ASSERT_TRUE(near.ok());
-  runCommand("ip netns del " + far + " 2>/dev/null");
-  ASSERT_EQ(runCommand("ip netns add " + far).rc, 0);
-  struct FarGuard {
-    std::string name;
-    ~FarGuard() { runCommand("ip netns del " + name); }
-  } far_guard{far};
-  ASSERT_TRUE(near.batch("link add cap0 type veth peer name cap1 netns " + far + "\n"
-                         "addr add 10.202.0.1/24 dev cap0\nlink set cap0 up\n"));
-  ASSERT_EQ(runCommand("ip -n " + far + " addr add 10.202.0.2/24 dev cap1 && ip -n " + far +
-                       " link set cap1 up && ip -n " + far + " link set lo up").rc, 0);
+  VethLink link("cd-rt", {}, "cap0", "cap1");
+  ASSERT_TRUE(link.near().ok());
+  ASSERT_EQ(link.error(), "");
+  ASSERT_EQ(link.near().ip({"addr", "add", "10.202.0.1/24", "dev", "cap0"}).exit_code, 0);
+  ASSERT_EQ(link.far().ip({"addr", "add", "10.202.0.2/24", "dev", "cap1"}).exit_code, 0);
   writeFile(config(), captureToml("CAP-1", "10.202.0.2", "10.202.0.2/32", "100ms"));
-  auto d = start({}, near.name());
+  auto d = start({}, &link.near());
   ASSERT_NE(notify_.waitFor("READY=1", 10s), "") << d->log();
   ASSERT_TRUE(d->waitForLog("matched to circuits", 30s)) << d->log();
   std::smatch m;
@@ -292,16 +288,15 @@ TEST_F(DaemonTest, PassiveCaptureCountsTheCircuitsTrafficOnTheCaptureInterface) 
 // wakes the capture thread and the daemon joins it instead of leaving it behind.
 TEST_F(DaemonTest, SigtermWithCaptureOnAnIdleLinkStopsWithinTwoSecondsAndJoinsTheThread) {
   ASSERT_TRUE(haveTool("ip")) << "iproute2 is required";
-  Netns ns("cd-rt");
-  ASSERT_TRUE(ns.ok()) << "cannot create a network namespace (root required)";
   // No IPv6 (router solicitations, neighbour discovery) and no addresses: the veth stays silent.
-  for (const char* key : {"all", "default"})
-    ASSERT_EQ(runCommand("ip netns exec " + ns.name() + " sysctl -qw net.ipv6.conf." + key +
-                         ".disable_ipv6=1").rc, 0);
-  ASSERT_TRUE(ns.batch("link add cap0 type veth peer name cap1\nlink set cap0 up\n"
-                       "link set cap1 up\n"));
+  NetnsOptions quiet;
+  quiet.ipv6 = false;
+  Netns ns("cd-rt", quiet);
+  ASSERT_TRUE(ns.ok()) << "cannot create a network namespace (root required): " << ns.error();
+  VethPair veth({&ns, "cap0"}, {&ns, "cap1"});
+  ASSERT_TRUE(veth.ok()) << veth.error();
   writeFile(config(), captureToml("CAP-IDLE", "127.0.0.1", "10.203.0.2/32", "200ms"));
-  auto d = start({}, ns.name());
+  auto d = start({}, &ns);
   ASSERT_NE(notify_.waitFor("READY=1", 10s), "") << d->log();
   ASSERT_TRUE(d->waitForLog("passive capture on cap0", 5s)) << d->log();
   // Long enough for the capture to open its handle and wait on the idle link.

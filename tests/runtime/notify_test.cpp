@@ -22,26 +22,31 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/notify/http_receiver.hpp"
-#include "tests/runtime/process_util.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/http_receiver.hpp"
+#include "tests/support/loopback.hpp"
+#include "tests/support/netns.hpp"
+#include "tests/support/notify_listener.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 namespace circuitd {
 namespace {
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
-using testing::ChildProcess;
 using testing::haveTool;
 using testing::httpGet;
 using testing::Netns;
 using testing::NotifyListener;
+using testing::Process;
 using testing::readFile;
-using testing::runCommand;
 using testing::ScratchDir;
+using testing::SpawnOptions;
 using testing::writeFile;
 using SteadyClock = std::chrono::steady_clock;
 
-const std::string kDaemon = std::string(CIRCUITD_BINARY_DIR) + "/daemon/circuitd";
+const std::string kDaemon = testing::circuitdBinary();
 
 class NotifyChannelTest : public ::testing::Test {
  protected:
@@ -83,15 +88,14 @@ class NotifyChannelTest : public ::testing::Test {
   }
 
   // Runs argv inside the namespace (`ip netns exec` execs it: the pid is the program's own).
-  std::unique_ptr<ChildProcess> startIn(const Netns& ns, std::vector<std::string> argv,
-                                        const std::string& log) const {
-    std::string ip = runCommand("command -v ip").output;
-    ip.erase(ip.find_last_not_of("\n") + 1);
-    argv.insert(argv.begin(), {ip, "netns", "exec", ns.name()});
-    return std::make_unique<ChildProcess>(argv, std::vector<std::string>{notify_.envEntry()},
-                                          dir_.path() / log);
+  std::unique_ptr<Process> startIn(const Netns& ns, const std::vector<std::string>& argv,
+                                   const std::string& log) const {
+    SpawnOptions opts;
+    opts.env = {notify_.envEntry()};
+    opts.log = dir_.path() / log;
+    return std::make_unique<Process>(ns.wrap(argv), opts);
   }
-  std::unique_ptr<ChildProcess> start(const Netns& ns) {
+  std::unique_ptr<Process> start(const Netns& ns) {
     return startIn(ns, {kDaemon, "--config", (dir_.path() / "circuitd.toml").string()},
                    "circuitd.log");
   }
@@ -193,8 +197,8 @@ std::string hmacHex(const std::string& key, const std::string& body) {
 TEST_F(NotifyChannelTest, WebhookReceivesTheSignedEventOfARealOutage) {
   const Netns& ns = *ns_;
   // The receiver listens on the namespace's 127.0.0.1, where the daemon runs.
-  std::unique_ptr<testhttp::HttpReceiver> rx;
-  ASSERT_TRUE(ns.inside([&] { rx = std::make_unique<testhttp::HttpReceiver>(); }));
+  std::unique_ptr<testing::HttpReceiver> rx;
+  ASSERT_TRUE(ns.inside([&] { rx = std::make_unique<testing::HttpReceiver>(); }));
   const std::string secret = "webhook-secret-7f3a";
   writeConfig("[[notify]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"" + rx->url() +
               "/circuitd/events\"\nsecret = \"" + secret + "\"\ntimeout = \"5s\"\n\n");
@@ -255,7 +259,7 @@ TEST_F(NotifyChannelTest, AlertmanagerListsTheAlertOfARealOutage) {
            "--web.listen-address=127.0.0.1:" + std::to_string(port), "--cluster.listen-address="},
       "alertmanager.log");
   struct Stop {
-    ChildProcess& p;
+    Process& p;
     ~Stop() {
       if (p.running()) {
         p.signal(SIGTERM);

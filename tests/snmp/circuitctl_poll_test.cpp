@@ -4,9 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/snmp/agent_fixture.hpp"
+#include "tests/support/snmp_agents.hpp"
 
-using namespace circuitd::snmp::test;
+using circuitd::testing::CommandResult;
+using circuitd::testing::requireTool;
+using circuitd::testing::run;
+using circuitd::testing::RunOptions;
+using circuitd::testing::SnmpdSuite;
 
 namespace {
 
@@ -20,9 +24,14 @@ class CircuitctlPollTest : public SnmpdSuite {
     ASSERT_TRUE(requireTool(kCtl));
   }
   std::string target() const { return "127.0.0.1:" + std::to_string(agent_->port()); }
+  // circuitctl with args: its exit status, stdout and stderr together in `out`.
   int ctl(std::vector<std::string> args, std::string* out) {
     args.insert(args.begin(), kCtl);
-    return runCommand(args, out);
+    RunOptions opts;
+    opts.merge_stderr = true;
+    const CommandResult r = run(args, opts);
+    *out = r.out;
+    return r.exit_code;
   }
 };
 

@@ -20,11 +20,17 @@
 #include <thread>
 
 #include "probes/snmp/ber.hpp"
-#include "tests/snmp/agent_fixture.hpp"
+#include "tests/support/snmp_agents.hpp"
 
 using namespace circuitd;
 using namespace circuitd::snmp;
-using namespace circuitd::snmp::test;
+using circuitd::testing::freeUdpPort;
+using circuitd::testing::PollHarness;
+using circuitd::testing::requireTool;
+using circuitd::testing::RoundResult;
+using circuitd::testing::ScratchDir;
+using circuitd::testing::SnmpdSuite;
+using circuitd::testing::startSnmpProgram;
 using namespace std::chrono_literals;
 
 namespace {
@@ -323,13 +329,14 @@ TEST_F(FastPathTest, RetriesExhaustedIsATimeout) {
 
 TEST(FastPathV6Test, PollsAnIpv6AgentOverTheSharedV6Socket) {
   ASSERT_TRUE(requireTool("/usr/sbin/snmpd"));
-  TempDir dir;
+  ScratchDir scratch("circuitd-snmp-");
+  const std::string dir = scratch.path().string();
   const auto port = freeUdpPort();
-  const std::string conf = dir.path() + "/snmpd.conf";
+  const std::string conf = dir + "/snmpd.conf";
   std::ofstream(conf) << "rocommunity6 public ::1\n";
-  Process snmpd({"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", conf, "-M", "/dev/null",
-                 "udp6:[::1]:" + std::to_string(port)},
-                toolEnv(dir.path()), dir.path() + "/snmpd.log");
+  const auto snmpd = startSnmpProgram({"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", conf, "-M",
+                                       "/dev/null", "udp6:[::1]:" + std::to_string(port)},
+                                      dir, dir + "/snmpd.log");
   PollHarness h;
   PollTarget t;
   t.device = "v6";
@@ -345,7 +352,7 @@ TEST(FastPathV6Test, PollsAnIpv6AgentOverTheSharedV6Socket) {
   for (int i = 0; i < 50; ++i) {
     r = h.round("v6");
     if (r.device && r.device->reachable) break;
-    ASSERT_FALSE(snmpd.tryWait().has_value()) << "snmpd exited";
+    ASSERT_FALSE(snmpd->tryWait().has_value()) << "snmpd exited";
   }
   ASSERT_TRUE(r.device.has_value());
   ASSERT_TRUE(r.device->reachable) << r.device->error;

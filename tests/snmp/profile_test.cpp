@@ -2,10 +2,13 @@
 
 #include <cmath>
 
+#include "config/profile_file.hpp"
 #include "probes/snmp/profile.hpp"
 
 using namespace circuitd;
 using namespace circuitd::snmp;
+using circuitd::config::loadProfile;
+using circuitd::config::parseProfile;
 
 namespace {
 const std::string kProfiles = std::string(CIRCUITD_SOURCE_DIR) + "/config/profiles";
@@ -60,7 +63,7 @@ TEST(ProfileTest, UnknownUnitNamesFileLineAndKey) {
   auto p = parseProfile("name = \"x\"\n[[metric]]\nname = \"rx_power_dbm\"\noid = \"1.3.6.1\"\nunit = \"furlongs\"\n",
                         "x.toml");
   ASSERT_FALSE(p);
-  EXPECT_EQ(p.error().where, "x.toml:5:8 metric[0].unit");
+  EXPECT_EQ(p.error().where, "x.toml:5:1 metric[0].unit");
   EXPECT_NE(p.error().what.find("furlongs"), std::string::npos);
 }
 

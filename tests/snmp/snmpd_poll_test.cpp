@@ -1,11 +1,13 @@
 // SnmpPoller against Debian's real snmpd on 127.0.0.1 (v2c and v3 authPriv).
 #include <gtest/gtest.h>
 
-#include "tests/snmp/agent_fixture.hpp"
+#include "tests/support/snmp_agents.hpp"
 
 using namespace circuitd;
 using namespace circuitd::snmp;
-using namespace circuitd::snmp::test;
+using circuitd::testing::PollHarness;
+using circuitd::testing::RoundResult;
+using circuitd::testing::SnmpdSuite;
 using namespace std::chrono_literals;
 
 namespace {

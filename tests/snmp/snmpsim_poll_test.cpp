@@ -4,11 +4,17 @@
 
 #include <cmath>
 
-#include "tests/snmp/agent_fixture.hpp"
+#include "config/profile_file.hpp"
+#include "tests/support/snmp_agents.hpp"
 
 using namespace circuitd;
 using namespace circuitd::snmp;
-using namespace circuitd::snmp::test;
+using circuitd::config::loadProfile;
+using circuitd::testing::PollHarness;
+using circuitd::testing::RoundResult;
+using circuitd::testing::SetValue;
+using circuitd::testing::snmpSet;
+using circuitd::testing::SnmpsimAgent;
 using namespace std::chrono_literals;
 
 namespace {

@@ -3,13 +3,17 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "tests/snmp/agent_fixture.hpp"
+#include "config/profile_file.hpp"
+#include "tests/support/snmp_agents.hpp"
 #include "probes/snmp/trap_receiver.hpp"
 #include "daemon/runtime/system_clock.hpp"
 
 using namespace circuitd;
 using namespace circuitd::snmp;
-using namespace circuitd::snmp::test;
+using circuitd::config::loadProfile;
+using circuitd::testing::requireTool;
+using circuitd::testing::ScratchDir;
+using circuitd::testing::startSnmpProgram;
 using namespace std::chrono_literals;
 
 namespace {
@@ -69,13 +73,13 @@ class TrapReceiverTest : public ::testing::Test {
   /// Runs `argv` while the receiver's loop runs; returns the sender's exit status once it has
   /// ended and `until` holds (or the 20 s deadline passed).
   int send(const std::vector<std::string>& argv, const std::function<bool()>& until) {
-    Process p(argv, toolEnv(tmp_.path()), tmp_.path() + "/sender.log");
+    const auto p = startSnmpProgram(argv, tmp_.path(), tmp_.path() / "sender.log");
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     std::optional<int> st;
     while (std::chrono::steady_clock::now() < deadline) {
       io_.restart();
       io_.run_for(20ms);
-      if (!st) st = p.tryWait();
+      if (!st) st = p->tryWait();
       if (st && until()) break;
     }
     return st.value_or(-1);
@@ -83,7 +87,7 @@ class TrapReceiverTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   SystemClock clock_;
-  TempDir tmp_;
+  ScratchDir tmp_{"circuitd-snmp-"};
   std::unique_ptr<TrapReceiver> rx_;
   std::vector<TrapEvent> events_;
 };

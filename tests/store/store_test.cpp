@@ -8,6 +8,8 @@
 #include <fstream>
 
 #include "domain/faults/lifecycle.hpp"
+#include "tests/support/engine_events.hpp"
+#include "tests/support/files.hpp"
 
 using namespace circuitd;
 using namespace circuitd::store;
@@ -15,30 +17,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-TimePoint at(const char* iso) { return *parseIso(iso); }
+using circuitd::testing::at;
 
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "circuitd-store-XXXXXX").string();
-    dir_ = fs::path(::mkdtemp(tmpl.data()));
-    db_ = (dir_ / "circuitd.db").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-  std::string db_;
+  circuitd::testing::ScratchDir scratch_{"circuitd-store-"};
+  const fs::path& dir_ = scratch_.path();
+  const std::string db_ = (dir_ / "circuitd.db").string();
 };
 
+// A line-side outage with the rule and the evidence that decided it, both kept by the store.
 EngineEvent down(const std::string& c, TimePoint t) {
-  EngineEvent e;
-  e.time = t;
-  e.circuit = c;
-  e.decision.state = CircuitState::Down;
-  e.decision.location = FaultLocation::CarrierLine;
-  e.decision.party = Party::Carrier;
-  e.decision.clause = "3.2.6";
+  EngineEvent e = circuitd::testing::down(c, t);
   e.decision.rule_id = "R9";
-  e.decision.summary = "line side down";
   e.decision.evidence = {{"uplink_oper", "down", t}};
   return e;
 }

@@ -12,23 +12,20 @@
 
 #include "daemon/service/fault_service.hpp"
 #include "daemon/store/sqlite_store.hpp"
+#include "tests/support/engine_events.hpp"
 
 using namespace circuitd;
-using namespace circuitd::notify;
 using namespace circuitd::service;
 namespace fs = std::filesystem;
 
 namespace {
 
-TimePoint at(const char* iso) { return *parseIso(iso); }
+using circuitd::testing::at;
 
+// A state change whose long summary uses some space in the store.
 EngineEvent ev(const std::string& c, CircuitState s, TimePoint t) {
-  EngineEvent e;
-  e.time = t;
-  e.circuit = c;
-  e.decision.state = s;
-  e.decision.location = s == CircuitState::Up ? FaultLocation::Unknown : FaultLocation::CarrierLine;
-  e.decision.party = s == CircuitState::Up ? Party::None : Party::Carrier;
+  EngineEvent e = circuitd::testing::stateChange(c, s, t);
+  e.decision.clause.clear();
   e.decision.summary = "line side down, with a long summary to use some space in the store";
   return e;
 }

@@ -4,7 +4,6 @@
 // drops repeats by idempotency key, and a repeat only ever for a delivery cut off by a kill.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,31 +12,28 @@
 #include <set>
 #include <thread>
 
-#include "domain/faults/lifecycle.hpp"
 #include "daemon/notify/payload.hpp"
 #include "daemon/store/sqlite_store.hpp"
-#include "tests/notify/http_receiver.hpp"
-#include "tests/store/storm_events.hpp"
+#include "domain/faults/lifecycle.hpp"
+#include "tests/support/engine_events.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/http_receiver.hpp"
+#include "tests/support/process.hpp"
 
 using namespace circuitd;
 namespace fs = std::filesystem;
-
-extern char** environ;
 
 namespace {
 
 constexpr int kEvents = 10000;
 constexpr int kCircuits = 97;
 
-pid_t spawnDriver(const std::string& db, const std::string& url) {
-  std::vector<std::string> args = {CIRCUITD_BINARY_DIR "/tests/store/storm_driver", db, url,
-                                   std::to_string(kEvents), std::to_string(kCircuits)};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
-  return pid;
+// The driver, its output on the test's own.
+std::unique_ptr<circuitd::testing::Process> spawnDriver(const std::string& db,
+                                                        const std::string& url) {
+  return std::make_unique<circuitd::testing::Process>(
+      std::vector<std::string>{CIRCUITD_BINARY_DIR "/tests/store/storm_driver", db, url,
+                               std::to_string(kEvents), std::to_string(kCircuits)});
 }
 
 std::int64_t committedTransitions(const std::string& db) {
@@ -50,10 +46,10 @@ std::int64_t committedTransitions(const std::string& db) {
 }  // namespace
 
 TEST(StormCrashTest, KilledMidStormLosesAndDoublesNothing) {
-  std::string tmpl = (fs::temp_directory_path() / "circuitd-storm-XXXXXX").string();
-  const fs::path dir(::mkdtemp(tmpl.data()));
+  circuitd::testing::ScratchDir scratch("circuitd-storm-");
+  const fs::path& dir = scratch.path();
   const std::string db = (dir / "storm.db").string();
-  testhttp::HttpReceiver rx;
+  circuitd::testing::HttpReceiver rx;
 
   // What the store must hold in the end: the same events through the pure lifecycle.
   faults::LifecycleSettings ls;
@@ -62,24 +58,23 @@ TEST(StormCrashTest, KilledMidStormLosesAndDoublesNothing) {
   faults::FaultLifecycle reference(ls);
   std::vector<std::string> expected;
   for (int i = 0; i < kEvents; ++i)
-    for (const auto& t : reference.apply(storm::event(i, kCircuits)).transitions)
+    for (const auto& t : reference.apply(circuitd::testing::stormEvent(i, kCircuits)).transitions)
       expected.push_back(t.key() + " " + std::string(faults::toString(t.to)));
   ASSERT_EQ(expected.size(), static_cast<std::size_t>(kEvents));
 
   int kills = 0;
   std::vector<std::int64_t> committed_at_kill;
   for (std::size_t threshold : {1500u, 5000u}) {
-    pid_t pid = spawnDriver(db, rx.url());
-    ASSERT_GT(pid, 0);
+    auto driver = spawnDriver(db, rx.url());
+    ASSERT_TRUE(driver->running());
     // Waits for an external process to make progress; the assertion below does not depend on
     // the timing, only on the kill landing before the storm ends (checked).
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
     while (rx.count() < threshold && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    ASSERT_EQ(::kill(pid, SIGKILL), 0);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+    driver->signal(SIGKILL);
+    const int status = driver->wait();
+    ASSERT_EQ(status, 128 + SIGKILL)
         << "the driver ended before it was killed (status " << status << ")";
     ++kills;
     committed_at_kill.push_back(committedTransitions(db));
@@ -88,12 +83,9 @@ TEST(StormCrashTest, KilledMidStormLosesAndDoublesNothing) {
   }
   EXPECT_LT(committed_at_kill[0], committed_at_kill[1]);
 
-  pid_t pid = spawnDriver(db, rx.url());
-  ASSERT_GT(pid, 0);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status)) << status;
-  ASSERT_EQ(WEXITSTATUS(status), 0);
+  auto driver = spawnDriver(db, rx.url());
+  ASSERT_TRUE(driver->running());
+  ASSERT_EQ(driver->wait(), 0);
 
   auto st = store::SqliteStore::open(db);
   ASSERT_TRUE(st);
@@ -132,5 +124,4 @@ TEST(StormCrashTest, KilledMidStormLosesAndDoublesNothing) {
   std::cout << "[ storm ] committed at kills: " << committed_at_kill[0] << ", "
             << committed_at_kill[1] << "; deliveries " << rx.count() << " for " << kEvents
             << " transitions; repeats cut off by a kill: " << repeats << "\n";
-  fs::remove_all(dir);
 }

@@ -6,11 +6,11 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "daemon/service/fault_service.hpp"
 #include "daemon/notify/outbox_sender.hpp"
-#include "daemon/store/sqlite_store.hpp"
-#include "tests/store/storm_events.hpp"
 #include "daemon/runtime/system_clock.hpp"
+#include "daemon/service/fault_service.hpp"
+#include "daemon/store/sqlite_store.hpp"
+#include "tests/support/engine_events.hpp"
 
 using namespace circuitd;
 
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   for (int i = first; i < events; ++i) {
     // The resume point is written in the same transaction as the event's transitions.
     svc.setMeta("storm_next", std::to_string(i + 1));
-    svc.onEvent(storm::event(i, circuits));
+    svc.onEvent(circuitd::testing::stormEvent(i, circuits));
     if (svc.alarm().unavailable) {
       std::cerr << svc.alarm().error.str() << "\n";
       return 1;

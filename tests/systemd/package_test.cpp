@@ -4,15 +4,22 @@
 
 #include <string>
 
-#include "tests/runtime/process_util.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/process.hpp"
 
 namespace circuitd {
 namespace {
 
 using testing::haveTool;
 using testing::readFile;
-using testing::runCommand;
 using testing::ScratchDir;
+
+// Runs argv with stderr and stdout together, as the packaging tools print them to a terminal.
+testing::CommandResult runMerged(const std::vector<std::string>& argv,
+                                 testing::RunOptions opts = {}) {
+  opts.merge_stderr = true;
+  return testing::run(argv, opts);
+}
 
 const std::string kSource = CIRCUITD_SOURCE_DIR;
 const std::string kBinary = CIRCUITD_BINARY_DIR;
@@ -38,16 +45,17 @@ void expectLayout(const std::filesystem::path& root) {
   if (std::filesystem::is_directory(kSource + "/config/profiles"))
     EXPECT_TRUE(std::filesystem::is_directory(root / "usr/share/circuitd/profiles"));
   // The installed binary runs and the installed example configuration validates.
-  auto v = runCommand((root / "usr/sbin/circuitd").string() + " --version");
-  EXPECT_EQ(v.rc, 0) << v.output;
-  EXPECT_NE(v.output.find("circuitd "), std::string::npos) << v.output;
+  auto v = runMerged({(root / "usr/sbin/circuitd").string(), "--version"});
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+  EXPECT_NE(v.out.find("circuitd "), std::string::npos) << v.out;
 }
 
 TEST(InstallTest, CmakeInstallLaysOutBinariesUnitConfigAndDocsInFhsPlaces) {
   ScratchDir root("circuitd-install-");
-  auto r = runCommand("DESTDIR=" + root.path().string() + " cmake --install " + kBinary +
-                      " --prefix /usr");
-  ASSERT_EQ(r.rc, 0) << r.output;
+  testing::RunOptions install;
+  install.env = {"DESTDIR=" + root.path().string()};
+  auto r = runMerged({"cmake", "--install", kBinary, "--prefix", "/usr"}, install);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   expectLayout(root.path());
 }
 
@@ -55,22 +63,31 @@ TEST(PackageTest, DebInstallsTheExpectedFilesAndCreatesTheUserOnConfigure) {
   ASSERT_TRUE(haveTool("cpack"));
   ASSERT_TRUE(haveTool("dpkg-deb")) << "dpkg-deb is required";
   ScratchDir out("circuitd-deb-");
-  auto r = runCommand("cd " + out.path().string() + " && cpack -G DEB --config " + kBinary +
-                      "/CPackConfig.cmake -B " + out.path().string());
-  ASSERT_EQ(r.rc, 0) << r.output;
-  auto deb = runCommand("ls " + out.path().string() + "/circuitd_*.deb");
-  ASSERT_EQ(deb.rc, 0) << deb.output;
-  const std::string deb_file = deb.output.substr(0, deb.output.find('\n'));
+  testing::RunOptions in_out;
+  in_out.cwd = out.path();
+  auto r = runMerged(
+      {"cpack", "-G", "DEB", "--config", kBinary + "/CPackConfig.cmake", "-B", out.path().string()},
+      in_out);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  // The package cpack wrote: the first circuitd_*.deb by name.
+  std::string deb_file;
+  for (const auto& e : std::filesystem::directory_iterator(out.path())) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with("circuitd_") && name.ends_with(".deb") &&
+        (deb_file.empty() || e.path().string() < deb_file))
+      deb_file = e.path().string();
+  }
+  ASSERT_NE(deb_file, "") << "no circuitd_*.deb in " << out.path();
 
   ScratchDir root("circuitd-debroot-");
-  auto x = runCommand("dpkg -x " + deb_file + " " + root.path().string());
-  ASSERT_EQ(x.rc, 0) << x.output;
+  auto x = runMerged({"dpkg", "-x", deb_file, root.path().string()});
+  ASSERT_EQ(x.exit_code, 0) << x.out;
   expectLayout(root.path());
 
   // Control data: the user is created by the postinst through systemd-sysusers, the example
   // configuration is a conffile, and shared-library dependencies were computed.
   ScratchDir control("circuitd-control-");
-  ASSERT_EQ(runCommand("dpkg-deb -e " + deb_file + " " + control.path().string()).rc, 0);
+  ASSERT_EQ(runMerged({"dpkg-deb", "-e", deb_file, control.path().string()}).exit_code, 0);
   EXPECT_NE(readFile(control.path() / "postinst").find("systemd-sysusers"), std::string::npos);
   EXPECT_NE(readFile(control.path() / "conffiles").find("/etc/circuitd/circuitd.toml"),
             std::string::npos);
@@ -81,9 +98,9 @@ TEST(PackageTest, DebInstallsTheExpectedFilesAndCreatesTheUserOnConfigure) {
   // The packaged sysusers file, applied the way the postinst does, yields the service user.
   ASSERT_TRUE(haveTool("systemd-sysusers"));
   std::filesystem::create_directories(root.path() / "etc");
-  auto su = runCommand("systemd-sysusers --root=" + root.path().string() + " " +
-                       (root.path() / "usr/lib/sysusers.d/circuitd.conf").string());
-  ASSERT_EQ(su.rc, 0) << su.output;
+  auto su = runMerged({"systemd-sysusers", "--root=" + root.path().string(),
+                       (root.path() / "usr/lib/sysusers.d/circuitd.conf").string()});
+  ASSERT_EQ(su.exit_code, 0) << su.out;
   EXPECT_NE(readFile(root.path() / "etc/passwd").find("circuitd:x:"), std::string::npos);
 }
 

@@ -5,16 +5,23 @@
 #include <regex>
 #include <string>
 
-#include "tests/runtime/process_util.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/process.hpp"
 
 namespace circuitd {
 namespace {
 
 using testing::haveTool;
 using testing::readFile;
-using testing::runCommand;
 using testing::ScratchDir;
 using testing::writeFile;
+
+// Runs argv with stderr and stdout together, as systemd's tools print them to a terminal.
+testing::CommandResult runMerged(const std::vector<std::string>& argv) {
+  testing::RunOptions opts;
+  opts.merge_stderr = true;
+  return testing::run(argv, opts);
+}
 
 const std::string kSource = CIRCUITD_SOURCE_DIR;
 const std::string kBinary = CIRCUITD_BINARY_DIR;
@@ -35,24 +42,24 @@ TEST(SystemdUnitTest, PassesSystemdAnalyzeVerifyWithoutWarnings) {
   ASSERT_TRUE(haveTool("systemd-analyze")) << "systemd-analyze is required (package systemd)";
   ScratchDir dir("circuitd-unit-");
   writeFile(dir.path() / "circuitd.service", unitForThisBuild());
-  auto r = runCommand("systemd-analyze verify " + (dir.path() / "circuitd.service").string());
-  EXPECT_EQ(r.rc, 0) << r.output;
-  EXPECT_EQ(r.output, "") << "verify printed warnings";
+  auto r = runMerged({"systemd-analyze", "verify", (dir.path() / "circuitd.service").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, "") << "verify printed warnings";
 }
 
 TEST(SystemdUnitTest, SecurityExposureIsBelowThree) {
   ASSERT_TRUE(haveTool("systemd-analyze"));
   ScratchDir dir("circuitd-unit-");
   writeFile(dir.path() / "circuitd.service", unitForThisBuild());
-  auto r = runCommand("systemd-analyze security --offline=yes --no-pager " +
-                      (dir.path() / "circuitd.service").string());
+  auto r = runMerged({"systemd-analyze", "security", "--offline=yes", "--no-pager",
+                      (dir.path() / "circuitd.service").string()});
   std::smatch m;
   const std::regex level(R"(Overall exposure level for circuitd\.service: ([0-9.]+))");
-  ASSERT_TRUE(std::regex_search(r.output, m, level)) << r.output;
+  ASSERT_TRUE(std::regex_search(r.out, m, level)) << r.out;
   const double exposure = std::stod(m[1]);
   RecordProperty("exposure", m[1].str());
   std::printf("systemd-analyze security exposure: %.1f\n", exposure);
-  EXPECT_LT(exposure, 3.0) << r.output;
+  EXPECT_LT(exposure, 3.0) << r.out;
 }
 
 TEST(SystemdUnitTest, DeclaresNotifyWatchdogUserAndHardening) {
@@ -74,9 +81,9 @@ TEST(SystemdUnitTest, SysusersFileCreatesTheServiceUserInAScratchRoot) {
   ASSERT_TRUE(haveTool("systemd-sysusers")) << "systemd-sysusers is required (package systemd)";
   ScratchDir root("circuitd-root-");
   std::filesystem::create_directories(root.path() / "etc");
-  auto r = runCommand("systemd-sysusers --root=" + root.path().string() + " " + kSource +
-                      "/systemd/circuitd.sysusers");
-  ASSERT_EQ(r.rc, 0) << r.output;
+  auto r = runMerged({"systemd-sysusers", "--root=" + root.path().string(),
+                      kSource + "/systemd/circuitd.sysusers"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   const std::string passwd = readFile(root.path() / "etc/passwd");
   EXPECT_TRUE(std::regex_search(passwd, std::regex(R"((^|\n)circuitd:x:[0-9]+:[0-9]+:[^:]*:/var/lib/circuitd:)")))
       << passwd;
@@ -87,11 +94,13 @@ TEST(SystemdUnitTest, TmpfilesFileCreatesStateAndConfigDirectoriesInAScratchRoot
   ASSERT_TRUE(haveTool("systemd-tmpfiles"));
   ScratchDir root("circuitd-root-");
   std::filesystem::create_directories(root.path() / "etc");
-  ASSERT_EQ(runCommand("systemd-sysusers --root=" + root.path().string() + " " + kSource +
-                       "/systemd/circuitd.sysusers").rc, 0);
-  auto r = runCommand("systemd-tmpfiles --create --root=" + root.path().string() + " " + kSource +
-                      "/systemd/circuitd.tmpfiles");
-  ASSERT_EQ(r.rc, 0) << r.output;
+  ASSERT_EQ(runMerged({"systemd-sysusers", "--root=" + root.path().string(),
+                       kSource + "/systemd/circuitd.sysusers"})
+                .exit_code,
+            0);
+  auto r = runMerged({"systemd-tmpfiles", "--create", "--root=" + root.path().string(),
+                      kSource + "/systemd/circuitd.tmpfiles"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(std::filesystem::is_directory(root.path() / "var/lib/circuitd"));
   EXPECT_TRUE(std::filesystem::is_directory(root.path() / "etc/circuitd"));
 }

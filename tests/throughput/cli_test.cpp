@@ -1,37 +1,27 @@
 // circuitctl test-throughput end to end: the real binary, a configuration file naming the
 // circuit's contracted rate and reflector, and an in-process reflector on 127.0.0.1 (port 0).
 #include <gtest/gtest.h>
-
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "probes/throughput/twamp_transport.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/programs.hpp"
 
 namespace tp = circuitd::throughput;
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string out;
-};
-
-Run circuitctl(const std::string& args) {
-  const std::string cmd = std::string(CIRCUITD_BINARY_DIR) + "/tools/circuitctl/circuitctl " + args + " 2>&1";
-  Run r;
-  FILE* f = ::popen(cmd.c_str(), "r");
-  if (!f) return r;
-  char buf[512];
-  while (std::fgets(buf, sizeof(buf), f)) r.out += buf;
-  const int status = ::pclose(f);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+// circuitctl with args; stdout and stderr together, as a terminal shows them.
+circuitd::testing::CommandResult circuitctl(std::vector<std::string> args) {
+  args.insert(args.begin(), circuitd::testing::circuitctlBinary());
+  circuitd::testing::RunOptions opts;
+  opts.merge_stderr = true;
+  return circuitd::testing::run(args, opts);
 }
 
 class CircuitctlThroughput : public ::testing::Test {
@@ -61,7 +51,8 @@ class CircuitctlThroughput : public ::testing::Test {
 }  // namespace
 
 TEST_F(CircuitctlThroughput, LinkIdRunsAtTheContractedRateToTheConfiguredReflector) {
-  const auto r = circuitctl("test-throughput STN-TEST-1 --config " + config_ + " --seconds 1 --json");
+  const auto r = circuitctl(
+      {"test-throughput", "STN-TEST-1", "--config", config_, "--seconds", "1", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["circuit"], "STN-TEST-1");
@@ -73,28 +64,31 @@ TEST_F(CircuitctlThroughput, LinkIdRunsAtTheContractedRateToTheConfiguredReflect
 }
 
 TEST_F(CircuitctlThroughput, RateAboveTheContractIsRefusedWithExitCode3) {
-  const auto r = circuitctl("test-throughput STN-TEST-1 --config " + config_ + " --rate 3M --seconds 1");
+  const auto r = circuitctl(
+      {"test-throughput", "STN-TEST-1", "--config", config_, "--rate", "3M", "--seconds", "1"});
   EXPECT_EQ(r.exit_code, 3) << r.out;
   EXPECT_NE(r.out.find("contracted"), std::string::npos) << r.out;
   EXPECT_EQ(refl_->counters().received, 0u);
 }
 
 TEST_F(CircuitctlThroughput, DurationAboveTheMaximumIsRefused) {
-  const auto r = circuitctl("test-throughput STN-TEST-1 --config " + config_ + " --seconds 61");
+  const auto r =
+      circuitctl({"test-throughput", "STN-TEST-1", "--config", config_, "--seconds", "61"});
   EXPECT_EQ(r.exit_code, 3) << r.out;
   EXPECT_NE(r.out.find("maximum"), std::string::npos) << r.out;
 }
 
 TEST_F(CircuitctlThroughput, OneShotToAnAddressPrintsTheReport) {
-  const auto r = circuitctl("test-throughput --to 127.0.0.1:" + std::to_string(refl_->port()) +
-                            " --rate 1M --seconds 1 --size 500");
+  const auto r =
+      circuitctl({"test-throughput", "--to", "127.0.0.1:" + std::to_string(refl_->port()), "--rate",
+                  "1M", "--seconds", "1", "--size", "500"});
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("at reflector"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("loss forward      0.000 %"), std::string::npos) << r.out;
 }
 
 TEST_F(CircuitctlThroughput, UnknownCircuitIsAUsageError) {
-  const auto r = circuitctl("test-throughput NO-SUCH --config " + config_);
+  const auto r = circuitctl({"test-throughput", "NO-SUCH", "--config", config_});
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("no circuit NO-SUCH"), std::string::npos) << r.out;
 }

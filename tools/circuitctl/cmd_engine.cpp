@@ -9,6 +9,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "config/rules_file.hpp"
+#include "config/scenario_file.hpp"
 #include "domain/engine/scenario.hpp"
 #include "tools/circuitctl/commands.hpp"
 #include "tools/circuitctl/replay_output.hpp"
@@ -70,15 +72,15 @@ json eventJson(const EngineEvent& e) {
 int run(const ReplayOptions& o) {
   const std::string text = readFile(o.scenario);
   const std::string origin = std::filesystem::path(o.scenario).filename().string();
-  auto sc = circuitd::engine::parseScenario(text, origin);
+  auto sc = circuitd::config::parseScenario(text, origin);
   if (!sc) die(sc.error().str());
   if (sc->name.empty()) sc->name = std::filesystem::path(o.scenario).stem().string();
   std::string rules_path = o.rules;
   if (rules_path.empty() && !sc->rules_file.empty())
     rules_path = (std::filesystem::path(o.scenario).parent_path() / sc->rules_file).string();
-  circuitd::engine::Rules rules = circuitd::engine::defaultRules();
+  circuitd::engine::Rules rules = circuitd::config::defaultRules();
   if (!rules_path.empty()) {
-    auto r = circuitd::engine::parseRules(readFile(rules_path), rules_path);
+    auto r = circuitd::config::parseRules(readFile(rules_path), rules_path);
     if (!r) die(r.error().str());
     rules = std::move(*r);
   }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "config/profile_file.hpp"
 #include "probes/snmp/poller.hpp"
 #include "probes/snmp/profile.hpp"
 #include "tools/circuitctl/commands.hpp"
@@ -212,8 +213,8 @@ int runPoll(const PollOptions& o) {
     return kExitError;
   }
   if (!o.profile.empty()) {
-    auto p = o.profile.find('/') != std::string::npos ? snmp::loadProfileFile(o.profile)
-                                                       : snmp::loadProfile(o.profile, snmp::defaultProfileDirs());
+    auto p = o.profile.find('/') != std::string::npos ? config::loadProfileFile(o.profile)
+                                                       : config::loadProfile(o.profile, config::defaultProfileDirs());
     if (!p) {
       std::cerr << "circuitctl poll: " << p.error().str() << "\n";
       return kExitError;

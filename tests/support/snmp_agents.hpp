@@ -1,78 +1,54 @@
 #pragma once
-// Real agents for the SNMP tests: Debian's snmpd and snmpsim started per fixture on 127.0.0.1
-// with generated configuration on a free port, plus helpers to run the net-snmp command-line
-// tools. A missing binary is a test failure, not a skip (CI runs as root with them installed).
+// Real SNMP agents for the SNMP tests: Debian's snmpd and snmpsim started on 127.0.0.1 with
+// generated configuration on a free port, the environment the net-snmp command-line tools run
+// in, and a harness that drives the poller round by round. A missing binary is a test failure,
+// not a skip (CI runs as root with them installed).
+#include <gtest/gtest.h>
+
+#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "domain/core/observation.hpp"
 #include "probes/snmp/poller.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/process.hpp"
 
-namespace circuitd::snmp::test {
-
-/// A private temporary directory, removed on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+namespace circuitd::testing {
 
 /// A free UDP port on 127.0.0.1 (bound to port 0, read back, released).
 std::uint16_t freeUdpPort();
 
-/// A child process, terminated on destruction.
-class Process {
- public:
-  /// Starts argv[0] with the extra environment; stdout and stderr go to `log_path`.
-  Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-          const std::string& log_path);
-  ~Process();
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  int pid() const { return pid_; }
-  /// Exit status if it ended (non-blocking), else nullopt.
-  std::optional<int> tryWait();
-  /// Blocks until exit; returns the exit status.
-  int wait();
-
- private:
-  int pid_ = -1;
-  std::optional<int> status_;
-};
-
-/// Runs a command to completion; returns its exit status and fills `output` (stdout+stderr).
-int runCommand(const std::vector<std::string>& argv, std::string* output = nullptr,
-               const std::map<std::string, std::string>& env = {});
-
 /// Fails the current test (ADD_FAILURE) when `path` is not an executable file.
 bool requireTool(const std::string& path);
 
-/// Environment for net-snmp tools: no MIBs, persistent files in `dir`.
-std::map<std::string, std::string> toolEnv(const std::string& dir);
+/// Environment entries for net-snmp tools and agents: no MIBs, persistent files in `dir`.
+std::vector<std::string> toolEnv(const std::string& dir);
+
+/// Starts a net-snmp program (an agent, a trap sender) with toolEnv(dir), in a process group of
+/// its own, stdout and stderr in `log`.
+std::unique_ptr<Process> startSnmpProgram(const std::vector<std::string>& argv,
+                                          const std::string& dir, const std::filesystem::path& log);
 
 /// Debian's snmpd on 127.0.0.1:<free port> with v2c community "public" and v3 users
 /// shauser (SHA/AES, keys authpass123/privpass123) and sha256user (SHA-256/AES,
 /// authpass256/privpass256), both rouser authPriv.
 class SnmpdAgent {
  public:
+  /// Prepares its scratch directory; start() runs it.
   SnmpdAgent();
   ~SnmpdAgent();
   /// Starts and waits (up to 15 s) until it answers; false with a message on failure.
   bool start(std::string* error);
+  /// The UDP port it serves.
   std::uint16_t port() const { return port_; }
 
  private:
-  TempDir dir_;
+  ScratchDir dir_;
   std::uint16_t port_ = 0;
   std::unique_ptr<Process> proc_;
 };
@@ -80,23 +56,25 @@ class SnmpdAgent {
 /// snmpsimd serving the recordings in tests/data/snmp (community = file name without .snmprec).
 class SnmpsimAgent {
  public:
+  /// Prepares its scratch directory; start() runs it.
   SnmpsimAgent();
   ~SnmpsimAgent();
   /// Starts and waits (up to 30 s) until community `probe` answers.
   bool start(const std::string& probe, std::string* error);
+  /// The UDP port it serves.
   std::uint16_t port() const { return port_; }
 
  private:
-  TempDir dir_;
+  ScratchDir dir_;
   std::uint16_t port_ = 0;
   std::unique_ptr<Process> proc_;
 };
 
 /// A value for snmpSet.
 struct SetValue {
-  std::string oid;
-  char type;            ///< 't' TimeTicks, 'c' Counter32, 'C' Counter64, 's' string, 'i' integer
-  std::string value;
+  std::string oid;    ///< numeric, "1.3.6.1.2.1.1.3.0"
+  char type;          ///< 't' TimeTicks, 'c' Counter32, 'C' Counter64, 's' string, 'i' integer
+  std::string value;  ///< as text, converted by type
 };
 
 /// SNMP SET (v2c) with net-snmp's synchronous API, for snmpsim writecache records (the
@@ -106,50 +84,54 @@ std::string snmpSet(std::uint16_t port, const std::string& community,
 
 /// What one poll round emitted.
 struct RoundResult {
-  std::optional<DevicePoll> device;
-  std::vector<InterfaceSample> samples;
+  std::optional<DevicePoll> device;      ///< the round's verdict on the device
+  std::vector<InterfaceSample> samples;  ///< one per polled interface
 };
 
 /// Drives an SnmpPoller round by round on a private io_context.
 class PollHarness {
  public:
-  explicit PollHarness(PollerLimits limits = {});
+  /// A poller with `limits` on its own io_context and the system clock.
+  explicit PollHarness(snmp::PollerLimits limits = {});
   ~PollHarness();
   /// Adds a device; the Result error text on failure.
-  std::string add(PollTarget t);
+  std::string add(snmp::PollTarget t);
   /// Runs one round of `device` to completion (30 s safety deadline).
   RoundResult round(const std::string& device);
   /// Runs rounds of all `devices` concurrently.
   std::map<std::string, RoundResult> roundAll(const std::vector<std::string>& devices);
   /// Lets the agent's clock advance by running the loop for `d` (real agents only).
   void idle(std::chrono::milliseconds d);
-  SnmpPoller& poller();
+  /// The poller itself.
+  snmp::SnmpPoller& poller();
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
-/// Path of a file under tests/data/snmp.
-std::string dataPath(const std::string& name);
-
 /// A suite sharing one snmpd, started once before its first test; every test fails (not skips)
 /// when it did not start.
 class SnmpdSuite : public ::testing::Test {
  protected:
+  /// Starts the suite's snmpd.
   static void SetUpTestSuite() {
     start_error_.clear();
     agent_ = new SnmpdAgent();
     std::string err;
     if (!agent_->start(&err)) start_error_ = err.empty() ? "snmpd did not start" : err;
   }
+  /// Stops it.
   static void TearDownTestSuite() {
     delete agent_;
     agent_ = nullptr;
   }
+  /// Fails the test when the agent did not start.
   void SetUp() override { ASSERT_TRUE(start_error_.empty()) << start_error_; }
+  /// The suite's agent.
   static inline SnmpdAgent* agent_ = nullptr;
+  /// Why it did not start ("" when it did).
   static inline std::string start_error_;
 };
 
-}  // namespace circuitd::snmp::test
+}  // namespace circuitd::testing

@@ -1,48 +1,26 @@
-#include "tests/snmp/agent_fixture.hpp"
-#include "daemon/runtime/system_clock.hpp"
+#include "tests/support/snmp_agents.hpp"
 
-#include <fcntl.h>
+#include <arpa/inet.h>
 #include <grp.h>
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <netinet/in.h>
 #include <pwd.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <gtest/gtest.h>
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
+#include <filesystem>
+#include <fstream>
+
+#include "daemon/runtime/system_clock.hpp"
+#include "tests/support/programs.hpp"
 
 namespace fs = std::filesystem;
 
-namespace circuitd::snmp::test {
-
-TempDir::TempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "circuitd-snmp-XXXXXX").string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = buf.data();
-  // snmpsim drops privileges to nobody: the tree must be traversable.
-  chmod(path_.c_str(), 0755);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
+namespace circuitd::testing {
 
 std::uint16_t freeUdpPort() {
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -57,79 +35,6 @@ std::uint16_t freeUdpPort() {
   return ntohs(a.sin_port);
 }
 
-namespace {
-
-pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-            int out_fd) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    if (out_fd >= 0) {
-      dup2(out_fd, 1);
-      dup2(out_fd, 2);
-    }
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-}  // namespace
-
-Process::Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                 const std::string& log_path) {
-  const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_ = spawn(argv, env, fd);
-  if (fd >= 0) close(fd);
-}
-
-Process::~Process() {
-  if (pid_ > 0 && !status_) {
-    kill(-pid_, SIGTERM);
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 50 && !tryWait(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (!status_) {
-      kill(-pid_, SIGKILL);
-      kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-}
-
-std::optional<int> Process::tryWait() {
-  if (status_) return status_;
-  int st = 0;
-  if (waitpid(pid_, &st, WNOHANG) == pid_) status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return status_;
-}
-
-int Process::wait() {
-  if (status_) return *status_;
-  int st = 0;
-  waitpid(pid_, &st, 0);
-  status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return *status_;
-}
-
-int runCommand(const std::vector<std::string>& argv, std::string* output,
-               const std::map<std::string, std::string>& env) {
-  TempDir d;
-  const std::string log = d.path() + "/out";
-  Process p(argv, env, log);
-  const int rc = p.wait();
-  if (output) {
-    std::ifstream in(log);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    *output = ss.str();
-  }
-  return rc;
-}
-
 bool requireTool(const std::string& path) {
   if (access(path.c_str(), X_OK) != 0) {
     ADD_FAILURE() << path << " is missing: install the Debian package (tools/setup-deps.sh)";
@@ -138,9 +43,18 @@ bool requireTool(const std::string& path) {
   return true;
 }
 
-std::map<std::string, std::string> toolEnv(const std::string& dir) {
-  return {{"MIBS", ""}, {"MIBDIRS", "/nonexistent"}, {"SNMP_PERSISTENT_DIR", dir},
-          {"SNMPCONFPATH", dir}};
+std::vector<std::string> toolEnv(const std::string& dir) {
+  return {"MIBS=", "MIBDIRS=/nonexistent", "SNMP_PERSISTENT_DIR=" + dir, "SNMPCONFPATH=" + dir};
+}
+
+std::unique_ptr<Process> startSnmpProgram(const std::vector<std::string>& argv,
+                                          const std::string& dir, const fs::path& log) {
+  // A group of its own: the destructor stops whatever helpers it started with it.
+  SpawnOptions opts;
+  opts.env = toolEnv(dir);
+  opts.log = log;
+  opts.own_group = true;
+  return std::make_unique<Process>(argv, opts);
 }
 
 namespace {
@@ -148,16 +62,18 @@ namespace {
 bool waitForAgent(std::uint16_t port, const std::string& community, const std::string& dir,
                   std::chrono::seconds limit, Process& proc, std::string* error) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
+  RunOptions opts;
+  opts.env = toolEnv(dir);
+  opts.merge_stderr = true;
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto st = proc.tryWait()) {
       if (error) *error = "agent exited with status " + std::to_string(*st);
       return false;
     }
-    std::string out;
-    const int rc = runCommand({"/usr/bin/snmpget", "-v2c", "-c", community, "-t", "0.3", "-r", "0",
-                               "127.0.0.1:" + std::to_string(port), "1.3.6.1.2.1.1.3.0"},
-                              &out, toolEnv(dir));
-    if (rc == 0) return true;
+    const auto r = run({"/usr/bin/snmpget", "-v2c", "-c", community, "-t", "0.3", "-r", "0",
+                        "127.0.0.1:" + std::to_string(port), "1.3.6.1.2.1.1.3.0"},
+                       opts);
+    if (r.exit_code == 0) return true;
   }
   if (error) *error = "agent did not answer within " + std::to_string(limit.count()) + " s";
   return false;
@@ -165,7 +81,7 @@ bool waitForAgent(std::uint16_t port, const std::string& community, const std::s
 
 }  // namespace
 
-SnmpdAgent::SnmpdAgent() = default;
+SnmpdAgent::SnmpdAgent() : dir_("circuitd-snmp-") {}
 SnmpdAgent::~SnmpdAgent() = default;
 
 bool SnmpdAgent::start(std::string* error) {
@@ -174,20 +90,20 @@ bool SnmpdAgent::start(std::string* error) {
     return false;
   }
   port_ = freeUdpPort();
-  const std::string conf = dir_.path() + "/snmpd.conf";
+  const std::string dir = dir_.path().string();
+  const std::string conf = dir + "/snmpd.conf";
   std::ofstream(conf) << "rocommunity public 127.0.0.1\n"
                          "createUser shauser SHA \"authpass123\" AES \"privpass123\"\n"
                          "createUser sha256user SHA-256 \"authpass256\" AES \"privpass256\"\n"
                          "rouser shauser priv\n"
                          "rouser sha256user priv\n";
-  proc_ = std::make_unique<Process>(
-      std::vector<std::string>{"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", conf, "-M", "/dev/null",
-                               "udp:127.0.0.1:" + std::to_string(port_)},
-      toolEnv(dir_.path()), dir_.path() + "/snmpd.log");
-  return waitForAgent(port_, "public", dir_.path(), std::chrono::seconds(15), *proc_, error);
+  proc_ = startSnmpProgram({"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", conf, "-M", "/dev/null",
+                            "udp:127.0.0.1:" + std::to_string(port_)},
+                           dir, dir + "/snmpd.log");
+  return waitForAgent(port_, "public", dir, std::chrono::seconds(15), *proc_, error);
 }
 
-SnmpsimAgent::SnmpsimAgent() = default;
+SnmpsimAgent::SnmpsimAgent() : dir_("circuitd-snmp-") {}
 SnmpsimAgent::~SnmpsimAgent() = default;
 
 bool SnmpsimAgent::start(const std::string& probe, std::string* error) {
@@ -195,11 +111,15 @@ bool SnmpsimAgent::start(const std::string& probe, std::string* error) {
     if (error) *error = "snmpsimd or snmpget missing";
     return false;
   }
-  const std::string data = dir_.path() + "/data", cache = dir_.path() + "/cache";
+  const std::string dir = dir_.path().string();
+  // snmpsim drops privileges to nobody: the tree must be traversable.
+  chmod(dir.c_str(), 0755);
+  const std::string data = dir + "/data", cache = dir + "/cache";
   fs::create_directories(data);
   fs::create_directories(cache);
-  for (const auto& e : fs::directory_iterator(dataPath("")))
-    if (e.path().extension() == ".snmprec") fs::copy_file(e.path(), data + "/" + e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(testDataPath("snmp/")))
+    if (e.path().extension() == ".snmprec")
+      fs::copy_file(e.path(), data + "/" + e.path().filename().string());
   chmod(data.c_str(), 0755);
   for (const auto& e : fs::directory_iterator(data)) chmod(e.path().c_str(), 0644);
   // snmpsimd refuses to run as root and switches to nobody, which must own its cache.
@@ -210,13 +130,16 @@ bool SnmpsimAgent::start(const std::string& probe, std::string* error) {
     return false;
   }
   port_ = freeUdpPort();
+  SpawnOptions opts;
+  opts.log = dir + "/snmpsim.log";
+  opts.own_group = true;
   proc_ = std::make_unique<Process>(
       std::vector<std::string>{"/usr/bin/snmpsimd", "--data-dir=" + data, "--cache-dir=" + cache,
                                "--agent-udpv4-endpoint=127.0.0.1:" + std::to_string(port_),
                                "--process-user=nobody", "--process-group=nogroup",
                                "--logging-method=stderr"},
-      std::map<std::string, std::string>{}, dir_.path() + "/snmpsim.log");
-  return waitForAgent(port_, probe, dir_.path(), std::chrono::seconds(30), *proc_, error);
+      opts);
+  return waitForAgent(port_, probe, dir, std::chrono::seconds(30), *proc_, error);
 }
 
 std::string snmpSet(std::uint16_t port, const std::string& community,
@@ -249,7 +172,8 @@ std::string snmpSet(std::uint16_t port, const std::string& community,
       snmp_pdu_add_variable(pdu, name, len, ASN_COUNTER64, &c, sizeof c);
     } else if (v.type == 't' || v.type == 'c') {
       const u_long x = std::stoul(v.value);
-      snmp_pdu_add_variable(pdu, name, len, v.type == 't' ? ASN_TIMETICKS : ASN_COUNTER, &x, sizeof x);
+      snmp_pdu_add_variable(pdu, name, len, v.type == 't' ? ASN_TIMETICKS : ASN_COUNTER, &x,
+                            sizeof x);
     } else if (v.type == 'i') {
       const long x = std::stol(v.value);
       snmp_pdu_add_variable(pdu, name, len, ASN_INTEGER, &x, sizeof x);
@@ -260,8 +184,10 @@ std::string snmpSet(std::uint16_t port, const std::string& community,
   netsnmp_pdu* resp = nullptr;
   const int st = snmp_sess_synch_response(sp, pdu, &resp);
   std::string err;
-  if (st != STAT_SUCCESS) err = "SET failed (status " + std::to_string(st) + ")";
-  else if (resp->errstat != SNMP_ERR_NOERROR) err = std::string("SET error: ") + snmp_errstring(resp->errstat);
+  if (st != STAT_SUCCESS)
+    err = "SET failed (status " + std::to_string(st) + ")";
+  else if (resp->errstat != SNMP_ERR_NOERROR)
+    err = std::string("SET error: ") + snmp_errstring(resp->errstat);
   if (resp) snmp_free_pdu(resp);
   snmp_sess_close(sp);
   return err;
@@ -271,15 +197,16 @@ struct PollHarness::Impl {
   boost::asio::io_context io;
   SystemClock clock;
   std::vector<Observation> got;
-  SnmpPoller poller;
-  explicit Impl(PollerLimits l)
-      : poller(io, clock, [this](Observation o) { got.push_back(std::move(o)); }, l) {}
+  snmp::SnmpPoller poller;
+  explicit Impl(snmp::PollerLimits l)
+      : poller(
+            io, clock, [this](Observation o) { got.push_back(std::move(o)); }, l) {}
 };
 
-PollHarness::PollHarness(PollerLimits limits) : impl_(std::make_unique<Impl>(limits)) {}
+PollHarness::PollHarness(snmp::PollerLimits limits) : impl_(std::make_unique<Impl>(limits)) {}
 PollHarness::~PollHarness() = default;
 
-std::string PollHarness::add(PollTarget t) {
+std::string PollHarness::add(snmp::PollTarget t) {
   auto r = impl_->poller.addDevice(std::move(t));
   return r ? std::string() : r.error().str();
 }
@@ -287,7 +214,8 @@ std::string PollHarness::add(PollTarget t) {
 std::map<std::string, RoundResult> PollHarness::roundAll(const std::vector<std::string>& devices) {
   impl_->got.clear();
   std::size_t pending = devices.size();
-  for (const auto& d : devices) impl_->poller.pollNow(d, [&pending](const DevicePoll&) { --pending; });
+  for (const auto& d : devices)
+    impl_->poller.pollNow(d, [&pending](const DevicePoll&) { --pending; });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (pending > 0 && std::chrono::steady_clock::now() < deadline) {
     impl_->io.restart();
@@ -296,8 +224,10 @@ std::map<std::string, RoundResult> PollHarness::roundAll(const std::vector<std::
   EXPECT_EQ(pending, 0u) << "poll rounds did not complete";
   std::map<std::string, RoundResult> out;
   for (auto& o : impl_->got) {
-    if (auto* dp = std::get_if<DevicePoll>(&o)) out[dp->device].device = *dp;
-    else if (auto* s = std::get_if<InterfaceSample>(&o)) out[s->device].samples.push_back(*s);
+    if (auto* dp = std::get_if<DevicePoll>(&o))
+      out[dp->device].device = *dp;
+    else if (auto* s = std::get_if<InterfaceSample>(&o))
+      out[s->device].samples.push_back(*s);
   }
   return out;
 }
@@ -312,10 +242,6 @@ void PollHarness::idle(std::chrono::milliseconds d) {
   while (!fired) impl_->io.run_one();
 }
 
-SnmpPoller& PollHarness::poller() { return impl_->poller; }
+snmp::SnmpPoller& PollHarness::poller() { return impl_->poller; }
 
-std::string dataPath(const std::string& name) {
-  return std::string(CIRCUITD_SOURCE_DIR) + "/tests/data/snmp/" + name;
-}
-
-}  // namespace circuitd::snmp::test
+}  // namespace circuitd::testing
