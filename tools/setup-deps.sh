@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config git ninja-build
+  build-essential cmake pkg-config git ninja-build clang-format
   libboost-dev libboost-system-dev
   libsnmp-dev libpcap-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libsqlite3-dev sqlite3 libssl-dev nlohmann-json3-dev libcli11-dev libsystemd-dev
