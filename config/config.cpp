@@ -24,10 +24,12 @@ using toml::Keys;
 
 const Keys kTopLevelKeys = {"include", "daemon",  "store",    "http",       "notify",
                             "device",  "circuit", "topology", "maintenance"};
-const Keys kDaemonKeys = {
-    "state_dir",    "log_level",  "trap_listen",    "trap_communities", "capture_interface",
-    "profiles_dir", "rules_file", "monitor_target", "max_in_flight",    "max_in_flight_per_device",
-    "snmp_start_grid", "icmp_send_quantum"};
+const Keys kDaemonKeys = {"state_dir",         "log_level",
+                          "trap_listen",       "trap_communities",
+                          "capture_interface", "profiles_dir",
+                          "rules_file",        "monitor_target",
+                          "max_in_flight",     "max_in_flight_per_device",
+                          "snmp_start_grid",   "icmp_send_quantum"};
 const Keys kStoreKeys = {"backend", "path"};
 const Keys kHttpKeys = {"enabled", "listen", "client_timeout", "max_connections"};
 const Keys kNotifyKeys = {"name", "kind", "url", "secret", "command", "timeout", "generator_url"};
@@ -91,7 +93,8 @@ class ConfigReader : public toml::Reader {
   std::optional<std::string> date(std::string_view key) const {
     const auto* v = value(key);
     if (!v) return std::nullopt;
-    if (const auto* d = v->date()) return fmt::format("{:04}-{:02}-{:02}", d->year, d->month, d->day);
+    if (const auto* d = v->date())
+      return fmt::format("{:04}-{:02}-{:02}", d->year, d->month, d->day);
     if (const auto* s = v->string()) {
       if (parseIsoDate(*s)) return *s;
       error(key, fmt::format("'{}' is not a date (write YYYY-MM-DD)", *s));
@@ -256,8 +259,8 @@ class Loader {
           if (const auto* es = el.string(); es && !es->empty())
             includes.emplace_back(*es, w);
           else
-            errors_.push_back(
-                {w, fmt::format("expected a file name (string), got {}", toml::describe(el.kind()))});
+            errors_.push_back({w, fmt::format("expected a file name (string), got {}",
+                                              toml::describe(el.kind()))});
         }
       } else {
         top.typeError("include", *n, "an array of file names");
@@ -389,7 +392,8 @@ class Loader {
     const std::string_view scheme = "http://";
     if (s->rfind(scheme, 0) != 0) {
       r.error(key, fmt::format("'{}' is not an http:// URL (https is not supported; put a local "
-                               "proxy in front)", *s));
+                               "proxy in front)",
+                               *s));
       return std::nullopt;
     }
     const std::string rest = s->substr(scheme.size());
@@ -400,8 +404,8 @@ class Loader {
     } else if (const auto colon = hostport.rfind(':'); colon != std::string::npos) {
       const std::string host = hostport.substr(0, colon), port = hostport.substr(colon + 1);
       ok = (isIpLiteral(host) || isHostname(host)) && !port.empty() && port.size() <= 5 &&
-           port.find_first_not_of("0123456789") == std::string::npos &&
-           std::stoi(port) >= 1 && std::stoi(port) <= 65535;
+           port.find_first_not_of("0123456789") == std::string::npos && std::stoi(port) >= 1 &&
+           std::stoi(port) <= 65535;
     }
     if (!ok) {
       r.error(key, fmt::format("'{}' needs a valid host and port: http://host:port[/path]", *s));

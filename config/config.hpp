@@ -48,13 +48,13 @@ struct HttpSettings {
 
 /// One [[notify]] channel; the runtime turns it into a notify::ChannelConfig.
 struct NotifyChannel {
-  std::string name;                  ///< unique; outbox rows name it
-  std::string kind;                  ///< "alertmanager", "webhook" or "exec"
-  std::string url;                   ///< alertmanager base URL or webhook URL (http://)
-  std::string secret;                ///< webhook HMAC-SHA256 key; "" = unsigned
-  std::vector<std::string> command;  ///< exec: absolute program path, then its arguments
+  std::string name;                            ///< unique; outbox rows name it
+  std::string kind;                            ///< "alertmanager", "webhook" or "exec"
+  std::string url;                             ///< alertmanager base URL or webhook URL (http://)
+  std::string secret;                          ///< webhook HMAC-SHA256 key; "" = unsigned
+  std::vector<std::string> command;            ///< exec: absolute program path, then its arguments
   Duration timeout{std::chrono::seconds{10}};  ///< per delivery attempt
-  std::string generator_url;         ///< alertmanager: link base, + fault id; "" = default
+  std::string generator_url;  ///< alertmanager: link base, + fault id; "" = default
   /// Field-wise equality (reload compares channels).
   bool operator==(const NotifyChannel&) const = default;
 };

@@ -98,8 +98,9 @@ Result<engine::Rules> parseRules(std::string_view text, const std::string& origi
   if (out.rules.empty()) return fail(origin, "no rules");
   const auto& last = out.rules.back();
   if (last.need_true | last.need_false | last.need_unknown)
-    return fail(tables.back().whereTable(),
-                "the last rule must have no conditions (when = []) so every outage gets a decision");
+    return fail(
+        tables.back().whereTable(),
+        "the last rule must have no conditions (when = []) so every outage gets a decision");
   return out;
 }
 

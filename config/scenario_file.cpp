@@ -15,29 +15,31 @@ using engine::Scenario;
 using engine::ScenarioStep;
 using toml::Reader;
 
-const toml::Keys kTopKeys = {"name",    "description", "start", "rules", "settings",
-                             "device",  "circuit",     "maintenance", "event", "expect"};
+const toml::Keys kTopKeys = {"name",   "description", "start",       "rules", "settings",
+                             "device", "circuit",     "maintenance", "event", "expect"};
 const toml::Keys kSettingsKeys = {
-    "down_n",          "window_m",           "recover_k",       "flap_count",
-    "flap_window",     "flap_hold",          "stale_after",     "correlation_window",
-    "late_join",       "trap_window",        "reboot_window",   "maintenance_notice",
-    "optical_low_dbm", "optical_los_dbm",    "loss_high",       "latency_high_ms",
-    "utilisation_high", "icmp_window",       "blind_min_targets"};
+    "down_n",           "window_m",        "recover_k",        "flap_count",
+    "flap_window",      "flap_hold",       "stale_after",      "correlation_window",
+    "late_join",        "trap_window",     "reboot_window",    "maintenance_notice",
+    "optical_low_dbm",  "optical_los_dbm", "loss_high",        "latency_high_ms",
+    "utilisation_high", "icmp_window",     "blind_min_targets"};
 const toml::Keys kDeviceKeys = {"name", "site", "aggregation", "address"};
-const toml::Keys kCircuitKeys = {"key",     "link_id", "row",     "site",           "service",
-                                 "bandwidth_mbps", "device", "uni", "uplinks", "carrier_target",
-                                 "customer_target", "contract"};
+const toml::Keys kCircuitKeys = {
+    "key",    "link_id", "row",     "site",           "service",         "bandwidth_mbps",
+    "device", "uni",     "uplinks", "carrier_target", "customer_target", "contract"};
 const toml::Keys kMaintenanceKeys = {"id",       "start",   "end",           "notified",
                                      "circuits", "devices", "force_majeure", "reference"};
 const toml::Keys kEventKeys = {
-    "at",     "type",    "repeat",  "every",   "device",   "devices",  "reachable", "uptime",
-    "rebooted", "if",    "admin",   "oper",    "rx_dbm",   "in_util",  "out_util",  "kind",
-    "target", "targets", "replied", "rtt_ms",  "circuit",  "loc",      "loss",      "delay_ms",
-    "in_mbps", "out_mbps", "uplink_up", "probes_can_send", "detail"};
-const toml::Keys kExpectKeys = {"at",       "circuit",     "incident",  "incident_of", "state",
-                                "location", "party",       "clause",    "rule",        "root",
-                                "flapping", "next_step",   "in_incident", "children",
-                                "open_incidents", "event", "count",     "alarms",   "monitor_blind"};
+    "at",       "type",     "repeat",   "every",   "device",   "devices",   "reachable",
+    "uptime",   "rebooted", "if",       "admin",   "oper",     "rx_dbm",    "in_util",
+    "out_util", "kind",     "target",   "targets", "replied",  "rtt_ms",    "circuit",
+    "loc",      "loss",     "delay_ms", "in_mbps", "out_mbps", "uplink_up", "probes_can_send",
+    "detail"};
+const toml::Keys kExpectKeys = {"at",          "circuit",  "incident",       "incident_of",
+                                "state",       "location", "party",          "clause",
+                                "rule",        "root",     "flapping",       "next_step",
+                                "in_incident", "children", "open_incidents", "event",
+                                "count",       "alarms",   "monitor_blind"};
 
 // A replay is a test fixture, not a load generator: bound what one file can ask for.
 constexpr std::size_t kMaxObservations = 2'000'000;
@@ -155,11 +157,12 @@ class ScenarioReader {
                           {"maintenance_notice", &st.maintenance_notice}}) {
       if (auto v = r.duration(k)) *dst = *v;
     }
-    for (auto [k, dst] : {std::pair<std::string_view, double*>{"optical_low_dbm", &st.optical_low_dbm},
-                          {"optical_los_dbm", &st.optical_los_dbm},
-                          {"loss_high", &st.loss_high},
-                          {"latency_high_ms", &st.latency_high_ms},
-                          {"utilisation_high", &st.utilisation_high}}) {
+    for (auto [k, dst] :
+         {std::pair<std::string_view, double*>{"optical_low_dbm", &st.optical_low_dbm},
+          {"optical_los_dbm", &st.optical_los_dbm},
+          {"loss_high", &st.loss_high},
+          {"latency_high_ms", &st.latency_high_ms},
+          {"utilisation_high", &st.utilisation_high}}) {
       if (auto v = r.number(k)) *dst = *v;
     }
   }
@@ -237,7 +240,8 @@ class ScenarioReader {
     const auto every = r.duration("every");
     const std::int64_t reps = repeat.value_or(1);
     if (reps < 1 || reps > 100000) r.error("repeat", "must be 1..100000");
-    if (reps > 1 && (!every || every->count() <= 0)) r.error("every", "repeat needs every = \"10s\"");
+    if (reps > 1 && (!every || every->count() <= 0))
+      r.error("every", "repeat needs every = \"10s\"");
     if (!errors_.empty()) return;
 
     // The observation(s) of one instant; several for devices/targets lists.

@@ -2,12 +2,13 @@
 // nodes; node agg-0 (10,000 circuits) fails. Prints the wall time from the last sample to the
 // single incident, the whole storm's processing time, and memory per circuit (RSS delta and
 // sizeof-based), each as a ratio to its target (1 s, 2 KB). Figures only; nothing is asserted.
+#include <malloc.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
-#include <malloc.h>
-#include <unistd.h>
 
 #include "config/rules_file.hpp"
 #include "domain/engine/engine.hpp"
@@ -31,7 +32,8 @@ long rssKb() {
 
 // Distinct loopback addresses (targets are only names to the engine; nothing is sent).
 std::string ip(int a, int i) {
-  return "127." + std::to_string(a + (i >> 16)) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255);
+  return "127." + std::to_string(a + (i >> 16)) + "." + std::to_string((i >> 8) & 255) + "." +
+         std::to_string(i & 255);
 }
 
 Inventory build() {
@@ -109,8 +111,8 @@ int main() {
   malloc_trim(0);
   const long rss1 = rssKb();
   auto counts = eng->stateCounts();
-  std::printf("fleet: %d circuits, %d devices, %d aggregation nodes; up after warm-up: %zu\n", kCircuits, kDevices,
-              kAggs, counts[static_cast<int>(CircuitState::Up)]);
+  std::printf("fleet: %d circuits, %d devices, %d aggregation nodes; up after warm-up: %zu\n",
+              kCircuits, kDevices, kAggs, counts[static_cast<int>(CircuitState::Up)]);
 
   // The storm: agg-0's 2,500 devices and 10,000 circuits stop answering for three rounds.
   const auto storm_start = std::chrono::steady_clock::now();
@@ -127,22 +129,29 @@ int main() {
   std::size_t opened = 0, children = 0, alarms = 0, changes = 0, other = 0;
   std::string root;
   for (const auto& e : ev) {
-    if (e.kind == EngineEventKind::IncidentOpened) ++opened, children = e.circuits.size(), root = e.root_cause;
+    if (e.kind == EngineEventKind::IncidentOpened)
+      ++opened, children = e.circuits.size(), root = e.root_cause;
     if (e.kind == EngineEventKind::CircuitStateChanged) ++changes, alarms += e.suppressed ? 0 : 1;
-    if (e.kind != EngineEventKind::CircuitStateChanged && e.kind != EngineEventKind::IncidentOpened) ++other;
+    if (e.kind != EngineEventKind::CircuitStateChanged && e.kind != EngineEventKind::IncidentOpened)
+      ++other;
   }
   // Events of the storm rounds were drained with the tick: count them too.
   counts = eng->stateCounts();
-  std::printf("storm: %zu incident(s) opened, root %s, %zu children, %zu circuit state changes (%zu unsuppressed), "
-              "%zu other events; now %zu down, %zu up\n",
-              opened, root.c_str(), children, changes, alarms, other, counts[static_cast<int>(CircuitState::Down)],
-              counts[static_cast<int>(CircuitState::Up)]);
-  std::printf("storm processing (3 rounds, %d + %d + %d observations): %.3f s\n", kDevices * 6, kDevices * 6,
-              kDevices / kAggs * 6, storm_s);
-  std::printf("last sample -> single incident (wall, engine time advanced by the %lld s correlation window): %.3f s"
-              "  ratio to 1 s target: %.3f\n",
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(st.correlation_window).count()),
-              to_incident_s, to_incident_s / 1.0);
+  std::printf(
+      "storm: %zu incident(s) opened, root %s, %zu children, %zu circuit state changes (%zu "
+      "unsuppressed), "
+      "%zu other events; now %zu down, %zu up\n",
+      opened, root.c_str(), children, changes, alarms, other,
+      counts[static_cast<int>(CircuitState::Down)], counts[static_cast<int>(CircuitState::Up)]);
+  std::printf("storm processing (3 rounds, %d + %d + %d observations): %.3f s\n", kDevices * 6,
+              kDevices * 6, kDevices / kAggs * 6, storm_s);
+  std::printf(
+      "last sample -> single incident (wall, engine time advanced by the %lld s correlation "
+      "window): %.3f s"
+      "  ratio to 1 s target: %.3f\n",
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::seconds>(st.correlation_window).count()),
+      to_incident_s, to_incident_s / 1.0);
   // Recovery: agg-0 answers again; K = 3 good rounds bring its 10,000 circuits back.
   const auto rec_start = std::chrono::steady_clock::now();
   for (int s = 130; s < 160; s += 10) round(*eng, inv, s, false);
@@ -154,11 +163,14 @@ int main() {
     splits += e.kind == EngineEventKind::IncidentSplit ? 1 : 0;
     resolved += e.kind == EngineEventKind::IncidentResolved ? 1 : 0;
   }
-  std::printf("recovery (3 rounds of %d observations): %.3f s, %zu split(s), %zu resolved, %zu still open\n",
-              kDevices * 6, rec_s, splits, resolved, eng->openIncidents().size());
+  std::printf(
+      "recovery (3 rounds of %d observations): %.3f s, %zu split(s), %zu resolved, %zu still "
+      "open\n",
+      kDevices * 6, rec_s, splits, resolved, eng->openIncidents().size());
   const double rss_per = (rss1 - rss0) * 1024.0 / kCircuits;
   const double sz_per = static_cast<double>(eng->stateBytesPerCircuit());
-  std::printf("memory per circuit: RSS delta %.0f B (%.3f of 2 KB), sizeof-based %.0f B (%.3f of 2 KB)\n", rss_per,
-              rss_per / 2048.0, sz_per, sz_per / 2048.0);
+  std::printf(
+      "memory per circuit: RSS delta %.0f B (%.3f of 2 KB), sizeof-based %.0f B (%.3f of 2 KB)\n",
+      rss_per, rss_per / 2048.0, sz_per, sz_per / 2048.0);
   return opened == 1 ? 0 : 1;
 }

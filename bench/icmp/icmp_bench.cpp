@@ -22,8 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "probes/icmp/icmp_prober.hpp"
 #include "daemon/runtime/system_clock.hpp"
+#include "probes/icmp/icmp_prober.hpp"
 
 namespace {
 
@@ -73,7 +73,9 @@ Percentiles percentiles(std::vector<float>& v) {
   Percentiles p;
   if (v.empty()) return p;
   std::sort(v.begin(), v.end());
-  auto at = [&](double q) { return static_cast<double>(v[static_cast<std::size_t>(q * (v.size() - 1))]); };
+  auto at = [&](double q) {
+    return static_cast<double>(v[static_cast<std::size_t>(q * (v.size() - 1))]);
+  };
   p.p50 = at(0.5);
   p.p90 = at(0.9);
   p.p99 = at(0.99);
@@ -91,7 +93,7 @@ struct Result {
   std::uint64_t received = 0;
   Cpu cpu;
   Percentiles rtt_ms;
-  std::size_t burst_1ms = 0;   // most probes sent within any 1 ms (sliding window)
+  std::size_t burst_1ms = 0;            // most probes sent within any 1 ms (sliding window)
   std::vector<std::uint32_t> per_ms;    // probes sent in each 1 ms bucket of the run
   std::vector<std::uint32_t> per_tick;  // probes sent by each tick that sent
   std::size_t over_bound = 0;           // ticks above the bound
@@ -114,16 +116,21 @@ Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us,
   opts.send_quantum = std::chrono::microseconds(quantum_us);
   opts.reply_reading = reading;
   opts.mode = circuitd::icmp::SocketMode::Raw;
-  circuitd::icmp::IcmpProber prober(io, clock, [&](const circuitd::ReachSample& s) {
-    ++samples;
-    if (s.replied && rtts.size() < rtts.capacity()) rtts.push_back(static_cast<float>(*s.rtt_ms));
-  }, opts);
+  circuitd::icmp::IcmpProber prober(
+      io, clock,
+      [&](const circuitd::ReachSample& s) {
+        ++samples;
+        if (s.replied && rtts.size() < rtts.capacity())
+          rtts.push_back(static_cast<float>(*s.rtt_ms));
+      },
+      opts);
   std::vector<std::pair<std::int64_t, std::uint32_t>> batches;
   // At most one tick per quantum, and the quantum is at least 1 ms unless set lower.
   const auto tick_us = static_cast<std::size_t>(quantum_us > 0 ? std::min(quantum_us, 1000) : 1000);
   batches.reserve(static_cast<std::size_t>(seconds) * 1'000'000 / tick_us + n + 1024);
   prober.setSendObserver([&](std::int64_t ns, std::size_t c) {
-    if (batches.size() < batches.capacity()) batches.emplace_back(ns, static_cast<std::uint32_t>(c));
+    if (batches.size() < batches.capacity())
+      batches.emplace_back(ns, static_cast<std::uint32_t>(c));
   });
   if (auto s = prober.start(); !s) {
     r.note = s.error().str();
@@ -143,7 +150,8 @@ Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us,
   const Cpu c0 = selfCpu();
   const auto t0 = std::chrono::steady_clock::now();
   const std::uint64_t expected = n * static_cast<std::uint64_t>(seconds * 1000 / interval_ms);
-  const auto limit = t0 + std::chrono::seconds(seconds) + std::chrono::milliseconds(2 * interval_ms + 2000);
+  const auto limit =
+      t0 + std::chrono::seconds(seconds) + std::chrono::milliseconds(2 * interval_ms + 2000);
   while (samples < expected && std::chrono::steady_clock::now() < limit) {
     io.run_for(std::chrono::milliseconds(100));
   }
@@ -156,7 +164,8 @@ Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us,
   r.received = st.replies;
   r.cpu = {c1.user - c0.user, c1.sys - c0.sys};
   // The send window is the time the probes took to leave, not the tail of the last timeouts.
-  r.seconds = batches.empty() ? 0 : static_cast<double>(batches.back().first - batches.front().first) / 1e9;
+  r.seconds =
+      batches.empty() ? 0 : static_cast<double>(batches.back().first - batches.front().first) / 1e9;
   if (r.seconds <= 0) r.seconds = std::chrono::duration<double>(t1 - t0).count();
   r.rtt_ms = percentiles(rtts);
   std::size_t j = 0, in_window = 0;
@@ -170,7 +179,8 @@ Result runCircuitd(std::size_t n, int seconds, int interval_ms, int quantum_us,
   if (!batches.empty()) {
     const std::int64_t first = batches.front().first;
     r.per_ms.assign(static_cast<std::size_t>((batches.back().first - first) / 1'000'000 + 1), 0);
-    for (const auto& [ns, c] : batches) r.per_ms[static_cast<std::size_t>((ns - first) / 1'000'000)] += c;
+    for (const auto& [ns, c] : batches)
+      r.per_ms[static_cast<std::size_t>((ns - first) / 1'000'000)] += c;
   }
   std::ostringstream note;
   note << st.send_calls << " sendmmsg, " << st.recv_calls << " recvmmsg calls; " << st.timeouts
@@ -198,9 +208,9 @@ Result runFping(const std::string& fping, std::size_t n, int seconds, int interv
   // probes (interval / N, fractional ms allowed for root), -C keeps every RTT for the report.
   char gap[32];
   std::snprintf(gap, sizeof gap, "%.4f", static_cast<double>(interval_ms) / static_cast<double>(n));
-  std::vector<std::string> args{fping, "-q", "-C", std::to_string(count), "-p",
-                                std::to_string(interval_ms), "-i", gap, "-t",
-                                std::to_string(interval_ms), "-f", list};
+  std::vector<std::string> args{
+      fping, "-q", "-C", std::to_string(count),       "-p", std::to_string(interval_ms),
+      "-i",  gap,  "-t", std::to_string(interval_ms), "-f", list};
   std::string cmdline;
   for (const auto& a : args) cmdline += a + " ";
   std::fflush(stdout);  // the child must not inherit unflushed output
@@ -253,9 +263,9 @@ Result runFping(const std::string& fping, std::size_t n, int seconds, int interv
   }
   r.rtt_ms = percentiles(rtts);
   std::ostringstream note;
-  note << "cmd: " << cmdline << "| CPU from /proc while running: " << last.total()
-       << " s (user " << last.user << ", sys " << last.sys << "); wait4 total incl. final report: "
-       << r.cpu.total() << " s";
+  note << "cmd: " << cmdline << "| CPU from /proc while running: " << last.total() << " s (user "
+       << last.user << ", sys " << last.sys
+       << "); wait4 total incl. final report: " << r.cpu.total() << " s";
   r.note = note.str();
   std::remove(list.c_str());
   std::remove(out.c_str());
@@ -270,33 +280,38 @@ void print(const Result& r, int interval_ms, std::size_t n) {
   std::printf("%-9s probes %9llu  replies %9llu  over %6.2f s = %8.0f probes/s\n", r.name.c_str(),
               static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.received),
               r.seconds, pps);
-  std::printf("%-9s CPU %.2f s (user %.2f, sys %.2f) = %.2f CPU s per million probes = %.1f us/probe\n",
-              "", r.cpu.total(), r.cpu.user, r.cpu.sys, per_m, per_m);
+  std::printf(
+      "%-9s CPU %.2f s (user %.2f, sys %.2f) = %.2f CPU s per million probes = %.1f us/probe\n", "",
+      r.cpu.total(), r.cpu.user, r.cpu.sys, per_m, per_m);
   std::printf("%-9s RTT ms p50 %.4f  p90 %.4f  p99 %.4f  max %.3f  mean %.4f\n", "", r.rtt_ms.p50,
               r.rtt_ms.p90, r.rtt_ms.p99, r.rtt_ms.max, r.rtt_ms.mean);
   if (r.name == "circuitd") {
     const auto& st = r.stats;
     std::vector<std::uint32_t> ticks = r.per_tick;
     std::sort(ticks.begin(), ticks.end());
-    std::printf("%-9s send quantum %.2f ms, bound %zu probes per tick; probes per sending tick: "
-                "p50 %u  p99 %u  max %u; ticks above the bound: %zu\n", "",
-                static_cast<double>(r.steady.send_quantum_ns) / 1e6, r.steady.burst_bound,
-                quantile(ticks, 0.5), quantile(ticks, 0.99), ticks.empty() ? 0 : ticks.back(),
-                r.over_bound);
+    std::printf(
+        "%-9s send quantum %.2f ms, bound %zu probes per tick; probes per sending tick: "
+        "p50 %u  p99 %u  max %u; ticks above the bound: %zu\n",
+        "", static_cast<double>(r.steady.send_quantum_ns) / 1e6, r.steady.burst_bound,
+        quantile(ticks, 0.5), quantile(ticks, 0.99), ticks.empty() ? 0 : ticks.back(),
+        r.over_bound);
     std::vector<std::uint32_t> v = r.per_ms;
     std::sort(v.begin(), v.end());
-    std::printf("%-9s largest send burst within any 1 ms: %zu probes (even spread %.1f per ms); "
-                "per 1 ms bucket: p50 %u  p99 %u  p99.9 %u  max %u\n", "", r.burst_1ms,
-                static_cast<double>(n) / interval_ms, quantile(v, 0.5), quantile(v, 0.99),
-                quantile(v, 0.999), v.empty() ? 0 : v.back());
-    std::printf("%-9s late probes (sent > 1 quantum after due): %llu, max lateness %.2f ms; "
-                "skipped rounds %llu\n", "", static_cast<unsigned long long>(st.late),
-                static_cast<double>(st.max_lateness_ns) / 1e6,
-                static_cast<unsigned long long>(st.skipped));
-    std::printf("%-9s wake-ups: %llu ticks + %llu on reply readiness = %.3f per probe\n", "",
-                static_cast<unsigned long long>(st.ticks),
-                static_cast<unsigned long long>(st.read_wakeups),
-                r.sent ? static_cast<double>(st.ticks + st.read_wakeups) / static_cast<double>(r.sent) : NAN);
+    std::printf(
+        "%-9s largest send burst within any 1 ms: %zu probes (even spread %.1f per ms); "
+        "per 1 ms bucket: p50 %u  p99 %u  p99.9 %u  max %u\n",
+        "", r.burst_1ms, static_cast<double>(n) / interval_ms, quantile(v, 0.5), quantile(v, 0.99),
+        quantile(v, 0.999), v.empty() ? 0 : v.back());
+    std::printf(
+        "%-9s late probes (sent > 1 quantum after due): %llu, max lateness %.2f ms; "
+        "skipped rounds %llu\n",
+        "", static_cast<unsigned long long>(st.late), static_cast<double>(st.max_lateness_ns) / 1e6,
+        static_cast<unsigned long long>(st.skipped));
+    std::printf(
+        "%-9s wake-ups: %llu ticks + %llu on reply readiness = %.3f per probe\n", "",
+        static_cast<unsigned long long>(st.ticks), static_cast<unsigned long long>(st.read_wakeups),
+        r.sent ? static_cast<double>(st.ticks + st.read_wakeups) / static_cast<double>(r.sent)
+               : NAN);
   }
   if (!r.note.empty()) std::printf("%-9s %s\n", "", r.note.c_str());
 }
@@ -316,8 +331,10 @@ int main(int argc, char** argv) {
   app.add_option("-n,--targets", targets, "Loopback targets (127.x.y.z)")->capture_default_str();
   app.add_option("-s,--seconds", seconds, "Duration of each run")->capture_default_str();
   app.add_option("--interval", interval_ms, "Per-target interval, ms")->capture_default_str();
-  app.add_option("--quantum-us", quantum_us, "Prober send tick, us (0: automatic)")->capture_default_str();
-  app.add_option("--reply-reading", reading, "lazy (read at send ticks) or readiness (wake per reply)")
+  app.add_option("--quantum-us", quantum_us, "Prober send tick, us (0: automatic)")
+      ->capture_default_str();
+  app.add_option("--reply-reading", reading,
+                 "lazy (read at send ticks) or readiness (wake per reply)")
       ->check(CLI::IsMember({"lazy", "readiness"}))
       ->capture_default_str();
   app.add_option("--fping", fping, "fping binary")->capture_default_str();
@@ -349,19 +366,23 @@ int main(int argc, char** argv) {
     if (!a.sent || !b.sent) return;
     const double pa = a.cpu.total() / static_cast<double>(a.sent);
     const double pb = b.cpu.total() / static_cast<double>(b.sent);
-    std::printf("ratio     fping CPU per probe / circuitd CPU per probe = %.2fx  "
-                "(rates: circuitd %.0f/s, fping %.0f/s)\n", pb / pa,
-                static_cast<double>(a.sent) / a.seconds, static_cast<double>(b.sent) / b.seconds);
+    std::printf(
+        "ratio     fping CPU per probe / circuitd CPU per probe = %.2fx  "
+        "(rates: circuitd %.0f/s, fping %.0f/s)\n",
+        pb / pa, static_cast<double>(a.sent) / a.seconds, static_cast<double>(b.sent) / b.seconds);
   };
   ratio(ours, theirs);
   // fping may not reach the requested rate; then compare again at the rate it did reach.
   const double target_rate = static_cast<double>(targets) * 1000.0 / interval_ms;
-  const double fping_rate = theirs.seconds > 0 ? static_cast<double>(theirs.sent) / theirs.seconds : 0;
+  const double fping_rate =
+      theirs.seconds > 0 ? static_cast<double>(theirs.sent) / theirs.seconds : 0;
   if (equal_rate && fping_rate > 0 && fping_rate < 0.95 * target_rate) {
-    const int slower = static_cast<int>(std::lround(static_cast<double>(targets) * 1000.0 / fping_rate));
+    const int slower =
+        static_cast<int>(std::lround(static_cast<double>(targets) * 1000.0 / fping_rate));
     std::printf("fping reached only %.0f probes/s: circuitd again at that rate (interval %d ms)\n",
                 fping_rate, slower);
-    const Result same = runCircuitd(targets, std::max(seconds, 2 * slower / 1000), slower, quantum_us, mode);
+    const Result same =
+        runCircuitd(targets, std::max(seconds, 2 * slower / 1000), slower, quantum_us, mode);
     print(same, slower, targets);
     ratio(same, theirs);
   }

@@ -11,18 +11,20 @@
 // namespace with a generated snmp.yml that GETs exactly the same instances per device (one
 // module per device), is scraped over HTTP on 127.0.0.1 on the same schedule; its CPU comes
 // from /proc/<pid>/stat. Both figures are per varbind received, and their ratio is printed.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -35,11 +37,8 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
-#include "probes/snmp/poller.hpp"
 #include "daemon/runtime/system_clock.hpp"
+#include "probes/snmp/poller.hpp"
 
 using namespace circuitd;
 using namespace std::chrono_literals;
@@ -81,7 +80,8 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
 double cpuSeconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 long peakRssKb() {
@@ -125,8 +125,8 @@ std::string ifName(int dev, int k) {
 
 bool waitPort(std::uint16_t port, const std::string& community) {
   for (int i = 0; i < 100; ++i) {
-    if (sh("MIBS= /usr/bin/snmpget -v2c -c " + community + " -t 0.3 -r 0 127.0.0.1:" + std::to_string(port) +
-           " 1.3.6.1.2.1.1.3.0 >/dev/null 2>&1") == 0)
+    if (sh("MIBS= /usr/bin/snmpget -v2c -c " + community + " -t 0.3 -r 0 127.0.0.1:" +
+           std::to_string(port) + " 1.3.6.1.2.1.1.3.0 >/dev/null 2>&1") == 0)
       return true;
   }
   return false;
@@ -164,16 +164,24 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--devices") o.devices = std::stoi(next());
-    else if (a == "--interval") o.interval_s = std::stoi(next());
-    else if (a == "--duration") o.duration_s = std::stoi(next());
-    else if (a == "--no-exporter") o.exporter = false;
-    else if (a == "--varbinds-per-pdu") o.max_varbinds = std::stoul(next());
-    else if (a == "--grid-ms") o.grid_ms = std::stoi(next());
-    else if (a == "--netns") o.netns = next();
+    if (a == "--devices")
+      o.devices = std::stoi(next());
+    else if (a == "--interval")
+      o.interval_s = std::stoi(next());
+    else if (a == "--duration")
+      o.duration_s = std::stoi(next());
+    else if (a == "--no-exporter")
+      o.exporter = false;
+    else if (a == "--varbinds-per-pdu")
+      o.max_varbinds = std::stoul(next());
+    else if (a == "--grid-ms")
+      o.grid_ms = std::stoi(next());
+    else if (a == "--netns")
+      o.netns = next();
     else {
-      std::cerr << "usage: snmp_bench [--devices N] [--interval S] [--duration S] [--varbinds-per-pdu N] "
-                   "[--grid-ms N] [--no-exporter] [--netns NAME]\n";
+      std::cerr
+          << "usage: snmp_bench [--devices N] [--interval S] [--duration S] [--varbinds-per-pdu N] "
+             "[--grid-ms N] [--no-exporter] [--netns NAME]\n";
       return 2;
     }
   }
@@ -186,15 +194,17 @@ int main(int argc, char** argv) {
   const std::string dir = "/tmp/" + ns;
   sh("ip netns del " + ns + " 2>/dev/null");
   sh("rm -rf " + dir + " && mkdir -p " + dir);
-  std::printf("setup: netns %s, %d veth pairs (%d interfaces + lo), one snmpd on 127.0.0.1:1161\n", ns.c_str(),
-              pairs, pairs * 2);
+  std::printf("setup: netns %s, %d veth pairs (%d interfaces + lo), one snmpd on 127.0.0.1:1161\n",
+              ns.c_str(), pairs, pairs * 2);
   if (sh("ip netns add " + ns) != 0) return 1;
   {
     std::ofstream b(dir + "/links.batch");
-    for (int p = 0; p < pairs; ++p) b << "link add cdA" << p << " type veth peer name cdB" << p << "\n";
+    for (int p = 0; p < pairs; ++p)
+      b << "link add cdA" << p << " type veth peer name cdB" << p << "\n";
   }
   const auto t_setup = std::chrono::steady_clock::now();
-  sh("ip netns exec " + ns + " sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+  sh("ip netns exec " + ns +
+     " sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
   sh("ip -n " + ns + " link set lo up");
   if (sh("ip -n " + ns + " -batch " + dir + "/links.batch") != 0) {
     std::cerr << "snmp_bench: creating veth pairs failed\n";
@@ -216,8 +226,8 @@ int main(int argc, char** argv) {
     c << "rocommunity public 127.0.0.1\n";
   }
   setenv("SNMP_PERSISTENT_DIR", dir.c_str(), 1);
-  const pid_t snmpd = spawn({"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", dir + "/snmpd.conf", "-M", "/dev/null",
-                             "udp:127.0.0.1:1161"},
+  const pid_t snmpd = spawn({"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", dir + "/snmpd.conf", "-M",
+                             "/dev/null", "udp:127.0.0.1:1161"},
                             dir + "/snmpd.log");
   int rc = 0;
   if (!waitPort(1161, "public")) {
@@ -239,10 +249,15 @@ int main(int argc, char** argv) {
     lim.max_in_flight_total = 512;
     lim.bulk_repetitions = 50;
     lim.start_grid = std::chrono::milliseconds(o.grid_ms);
-    snmp::SnmpPoller poller(io, clock, [&](Observation ob) {
-      if (std::holds_alternative<InterfaceSample>(ob)) ++samples;
-      else if (auto* dp = std::get_if<DevicePoll>(&ob); dp && !dp->reachable) ++unreachable;
-    }, lim);
+    snmp::SnmpPoller poller(
+        io, clock,
+        [&](Observation ob) {
+          if (std::holds_alternative<InterfaceSample>(ob))
+            ++samples;
+          else if (auto* dp = std::get_if<DevicePoll>(&ob); dp && !dp->reachable)
+            ++unreachable;
+        },
+        lim);
     std::vector<double> latencies_ms;
     bool measuring = false;
     poller.setRoundObserver([&](const std::string&, std::chrono::microseconds us) {
@@ -277,13 +292,16 @@ int main(int argc, char** argv) {
         while (pending > 0) io.run_one();
       }
     }
-    std::printf("warm-up (name resolution + two GET rounds): %d devices in %.2f s wall, %.3f s CPU, %llu varbinds "
-                "(each device walks the agent's whole ifName column of %d rows)\n",
-                o.devices, std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count(),
-                cpuSeconds() - c0, static_cast<unsigned long long>(poller.stats().varbinds), pairs * 2 + 1);
+    std::printf(
+        "warm-up (name resolution + two GET rounds): %d devices in %.2f s wall, %.3f s CPU, %llu "
+        "varbinds "
+        "(each device walks the agent's whole ifName column of %d rows)\n",
+        o.devices, std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count(),
+        cpuSeconds() - c0, static_cast<unsigned long long>(poller.stats().varbinds), pairs * 2 + 1);
     if (samples != static_cast<std::uint64_t>(2 * o.devices * o.ifs_per_device) || unreachable)
       std::printf("WARNING: warm-up produced %llu samples, %llu unreachable\n",
-                  static_cast<unsigned long long>(samples), static_cast<unsigned long long>(unreachable));
+                  static_cast<unsigned long long>(samples),
+                  static_cast<unsigned long long>(unreachable));
     const auto vb0 = poller.stats().varbinds;
     const snmp::PollerStats before = poller.stats();
     const auto unreachable0 = unreachable;
@@ -301,34 +319,42 @@ int main(int argc, char** argv) {
     our_varbinds = poller.stats().varbinds - vb0;
     our_ifaces = samples - s0;
     const auto& st = poller.stats();
-    std::printf("\n[circuitd SnmpPoller] %d devices x %d interfaces, every %d s for %d s, <=%zu varbinds/PDU, "
-                "start grid %d ms\n",
-                o.devices, o.ifs_per_device, o.interval_s, o.duration_s, o.max_varbinds, o.grid_ms);
-    std::printf("  interfaces polled/s:       %.1f (%llu samples in %.1f s)\n", our_ifaces / our_wall,
-                static_cast<unsigned long long>(our_ifaces), our_wall);
-    std::printf("  varbinds received:         %llu (%.0f/s)\n", static_cast<unsigned long long>(our_varbinds),
-                our_varbinds / our_wall);
-    std::printf("  CPU:                       %.3f s = %.3f us/varbind = %.2f CPU s per million varbinds\n", our_cpu,
-                our_varbinds ? our_cpu * 1e6 / our_varbinds : 0.0, our_varbinds ? our_cpu * 1e6 / our_varbinds : 0.0);
-    std::printf("  round latency p50/p99:     %.2f / %.2f ms (%zu rounds)\n", percentile(latencies_ms, 0.5),
-                percentile(latencies_ms, 0.99), latencies_ms.size());
-    std::printf("  timeouts %llu, retries %llu, name resolutions %llu, overruns %llu, max queued %llu\n",
-                static_cast<unsigned long long>(st.timeouts - before.timeouts),
-                static_cast<unsigned long long>(st.retries - before.retries),
-                static_cast<unsigned long long>(st.resolutions - before.resolutions),
-                static_cast<unsigned long long>(st.overruns), static_cast<unsigned long long>(st.queued_max));
-    std::printf("  v2c replies dropped %llu (unknown request-id %llu, malformed %llu), send errors %llu, "
-                "unreachable rounds %llu\n",
-                static_cast<unsigned long long>(st.dropped.total()),
-                static_cast<unsigned long long>(st.dropped.unknown_request),
-                static_cast<unsigned long long>(st.dropped.malformed),
-                static_cast<unsigned long long>(st.send_errors),
-                static_cast<unsigned long long>(unreachable - unreachable0));
+    std::printf(
+        "\n[circuitd SnmpPoller] %d devices x %d interfaces, every %d s for %d s, <=%zu "
+        "varbinds/PDU, "
+        "start grid %d ms\n",
+        o.devices, o.ifs_per_device, o.interval_s, o.duration_s, o.max_varbinds, o.grid_ms);
+    std::printf("  interfaces polled/s:       %.1f (%llu samples in %.1f s)\n",
+                our_ifaces / our_wall, static_cast<unsigned long long>(our_ifaces), our_wall);
+    std::printf("  varbinds received:         %llu (%.0f/s)\n",
+                static_cast<unsigned long long>(our_varbinds), our_varbinds / our_wall);
+    std::printf(
+        "  CPU:                       %.3f s = %.3f us/varbind = %.2f CPU s per million varbinds\n",
+        our_cpu, our_varbinds ? our_cpu * 1e6 / our_varbinds : 0.0,
+        our_varbinds ? our_cpu * 1e6 / our_varbinds : 0.0);
+    std::printf("  round latency p50/p99:     %.2f / %.2f ms (%zu rounds)\n",
+                percentile(latencies_ms, 0.5), percentile(latencies_ms, 0.99), latencies_ms.size());
+    std::printf(
+        "  timeouts %llu, retries %llu, name resolutions %llu, overruns %llu, max queued %llu\n",
+        static_cast<unsigned long long>(st.timeouts - before.timeouts),
+        static_cast<unsigned long long>(st.retries - before.retries),
+        static_cast<unsigned long long>(st.resolutions - before.resolutions),
+        static_cast<unsigned long long>(st.overruns),
+        static_cast<unsigned long long>(st.queued_max));
+    std::printf(
+        "  v2c replies dropped %llu (unknown request-id %llu, malformed %llu), send errors %llu, "
+        "unreachable rounds %llu\n",
+        static_cast<unsigned long long>(st.dropped.total()),
+        static_cast<unsigned long long>(st.dropped.unknown_request),
+        static_cast<unsigned long long>(st.dropped.malformed),
+        static_cast<unsigned long long>(st.send_errors),
+        static_cast<unsigned long long>(unreachable - unreachable0));
     std::printf("  v2c replies %llu in %llu read wake-ups (%.2f per wake-up), %llu requests\n",
                 static_cast<unsigned long long>(st.datagrams - before.datagrams),
                 static_cast<unsigned long long>(st.read_wakeups - before.read_wakeups),
                 st.read_wakeups > before.read_wakeups
-                    ? double(st.datagrams - before.datagrams) / double(st.read_wakeups - before.read_wakeups)
+                    ? double(st.datagrams - before.datagrams) /
+                          double(st.read_wakeups - before.read_wakeups)
                     : 0.0,
                 static_cast<unsigned long long>(st.requests - before.requests));
     std::printf("  peak RSS (whole process):  %ld kB\n", peakRssKb());
@@ -353,14 +379,20 @@ int main(int argc, char** argv) {
     const std::string yml = dir + "/snmp.yml";
     {
       std::ofstream y(yml);
-      const char* cols[][2] = {{"ifOperStatus", "1.3.6.1.2.1.2.2.1.8"},  {"ifAdminStatus", "1.3.6.1.2.1.2.2.1.7"},
-                               {"ifHCInOctets", "1.3.6.1.2.1.31.1.1.1.6"}, {"ifHCOutOctets", "1.3.6.1.2.1.31.1.1.1.10"},
-                               {"ifHighSpeed", "1.3.6.1.2.1.31.1.1.1.15"}, {"ifLastChange", "1.3.6.1.2.1.2.2.1.9"},
-                               {"ifInErrors", "1.3.6.1.2.1.2.2.1.14"},    {"ifOutErrors", "1.3.6.1.2.1.2.2.1.20"},
-                               {"ifInDiscards", "1.3.6.1.2.1.2.2.1.13"},  {"ifCounterDiscontinuityTime", "1.3.6.1.2.1.31.1.1.1.19"},
+      const char* cols[][2] = {{"ifOperStatus", "1.3.6.1.2.1.2.2.1.8"},
+                               {"ifAdminStatus", "1.3.6.1.2.1.2.2.1.7"},
+                               {"ifHCInOctets", "1.3.6.1.2.1.31.1.1.1.6"},
+                               {"ifHCOutOctets", "1.3.6.1.2.1.31.1.1.1.10"},
+                               {"ifHighSpeed", "1.3.6.1.2.1.31.1.1.1.15"},
+                               {"ifLastChange", "1.3.6.1.2.1.2.2.1.9"},
+                               {"ifInErrors", "1.3.6.1.2.1.2.2.1.14"},
+                               {"ifOutErrors", "1.3.6.1.2.1.2.2.1.20"},
+                               {"ifInDiscards", "1.3.6.1.2.1.2.2.1.13"},
+                               {"ifCounterDiscontinuityTime", "1.3.6.1.2.1.31.1.1.1.19"},
                                {"ifName", "1.3.6.1.2.1.31.1.1.1.1"}};
       for (int d = 0; d < o.devices; ++d) {
-        y << "dev" << d << ":\n  version: 2\n  auth:\n    community: public\n  timeout: 5s\n  retries: 1\n"
+        y << "dev" << d
+          << ":\n  version: 2\n  auth:\n    community: public\n  timeout: 5s\n  retries: 1\n"
           << "  max_repetitions: 50\n  get:\n    - 1.3.6.1.2.1.1.3.0\n";
         // The same exact instances the poller GETs: the ifIndex of each interface of this device.
         for (int k = 0; k < o.ifs_per_device; ++k) {
@@ -385,12 +417,14 @@ int main(int argc, char** argv) {
       if (!up) std::this_thread::sleep_for(100ms);
     }
     if (!up) {
-      std::cerr << "snmp_bench: prometheus-snmp-exporter did not start (see " << dir << "/exporter.log)\n";
+      std::cerr << "snmp_bench: prometheus-snmp-exporter did not start (see " << dir
+                << "/exporter.log)\n";
       rc = 1;
     } else {
       const std::uint64_t per_scrape = 1 + 11ull * o.ifs_per_device;
       // Warm-up scrape of every module (config parse, first connections), not measured.
-      for (int d = 0; d < o.devices; ++d) httpGet(9116, "/snmp?module=dev" + std::to_string(d) + "&target=127.0.0.1:1161");
+      for (int d = 0; d < o.devices; ++d)
+        httpGet(9116, "/snmp?module=dev" + std::to_string(d) + "&target=127.0.0.1:1161");
       const double e0 = procCpuSeconds(exp);
       std::atomic<std::uint64_t> ok{0}, failed{0};
       std::vector<double> lat;
@@ -407,9 +441,14 @@ int main(int argc, char** argv) {
           pool.emplace_back([&] {
             for (int d; (d = next++) < o.devices;) {
               const auto s = std::chrono::steady_clock::now();
-              if (httpGet(9116, "/snmp?module=dev" + std::to_string(d) + "&target=127.0.0.1:1161") > 0) ++ok;
-              else ++failed;
-              const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count();
+              if (httpGet(9116, "/snmp?module=dev" + std::to_string(d) + "&target=127.0.0.1:1161") >
+                  0)
+                ++ok;
+              else
+                ++failed;
+              const double ms =
+                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s)
+                      .count();
               std::lock_guard<std::mutex> g(lat_mu);
               lat.push_back(ms);
             }
@@ -418,22 +457,29 @@ int main(int argc, char** argv) {
       }
       std::this_thread::sleep_until(t0 + std::chrono::seconds(o.duration_s));
       const double e_cpu = procCpuSeconds(exp) - e0;
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double wall =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const std::uint64_t vbs = ok * per_scrape;
-      std::printf("\n[prometheus-snmp-exporter 0.21] same agent, same %llu instances per device, %d rounds\n",
-                  static_cast<unsigned long long>(per_scrape), rounds);
+      std::printf(
+          "\n[prometheus-snmp-exporter 0.21] same agent, same %llu instances per device, %d "
+          "rounds\n",
+          static_cast<unsigned long long>(per_scrape), rounds);
       std::printf("  interfaces polled/s:       %.1f (%llu scrapes ok, %llu failed)\n",
                   ok * o.ifs_per_device / wall, static_cast<unsigned long long>(ok.load()),
                   static_cast<unsigned long long>(failed.load()));
-      std::printf("  CPU (exporter process):    %.3f s = %.3f us/varbind = %.2f CPU s per million varbinds\n", e_cpu,
-                  vbs ? e_cpu * 1e6 / vbs : 0.0, vbs ? e_cpu * 1e6 / vbs : 0.0);
-      std::printf("  scrape latency p50/p99:    %.2f / %.2f ms\n", percentile(lat, 0.5), percentile(lat, 0.99));
+      std::printf(
+          "  CPU (exporter process):    %.3f s = %.3f us/varbind = %.2f CPU s per million "
+          "varbinds\n",
+          e_cpu, vbs ? e_cpu * 1e6 / vbs : 0.0, vbs ? e_cpu * 1e6 / vbs : 0.0);
+      std::printf("  scrape latency p50/p99:    %.2f / %.2f ms\n", percentile(lat, 0.5),
+                  percentile(lat, 0.99));
       std::printf("  peak RSS (exporter):       %ld kB\n", procPeakRssKb(exp));
       if (our_varbinds && vbs) {
         const double ours = our_cpu / our_varbinds, theirs = e_cpu / vbs;
-        std::printf("\nratio: snmp_exporter CPU per varbind / SnmpPoller CPU per varbind = %.1fx "
-                    "(target >= 5x; poller target <= 1.5 us/varbind: %s)\n",
-                    theirs / ours, ours * 1e6 <= 1.5 ? "met" : "NOT met");
+        std::printf(
+            "\nratio: snmp_exporter CPU per varbind / SnmpPoller CPU per varbind = %.1fx "
+            "(target >= 5x; poller target <= 1.5 us/varbind: %s)\n",
+            theirs / ours, ours * 1e6 <= 1.5 ? "met" : "NOT met");
       }
     }
     kill(exp, SIGTERM);

@@ -9,16 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "config/config.hpp"
 #include "daemon/log/log.hpp"
@@ -54,7 +53,8 @@ pid_t startSnmpd(const fs::path& dir) {
   if (std::system("command -v snmpd >/dev/null") != 0) return -1;
   const std::string conf = (dir / "snmpd.conf").string();
   const std::string gen = std::string(CIRCUITD_SOURCE_DIR) + "/tools/demo/snmpd-conf.sh";
-  if (std::system((gen + " 127.0.0.1:11161 demo-ro 127.0.0.1:11162 demo-trap > " + conf).c_str()) != 0)
+  if (std::system((gen + " 127.0.0.1:11161 demo-ro 127.0.0.1:11162 demo-trap > " + conf).c_str()) !=
+      0)
     return -1;
   fs::create_directories(dir / "snmp");
   const pid_t pid = ::fork();
@@ -110,11 +110,12 @@ int main(int argc, char** argv) {
     const std::chrono::duration<double> real = std::chrono::steady_clock::now() - started;
     Row r{real.count() * scale / 3600.0, rssKb(), openFds(), rt_ptr->stats()};
     rows.push_back(r);
-    std::printf("hour %5.1f  rss %7ld kB  fds %3ld  observations %9llu  icmp %9llu  snmp rounds %7llu  state changes %5llu  transitions %5llu\n",
-                r.hour, r.rss_kb, r.fds, (unsigned long long)r.stats.observations,
-                (unsigned long long)r.stats.icmp_sent, (unsigned long long)r.stats.snmp_rounds,
-                (unsigned long long)r.stats.state_changes,
-                (unsigned long long)r.stats.transitions);
+    std::printf(
+        "hour %5.1f  rss %7ld kB  fds %3ld  observations %9llu  icmp %9llu  snmp rounds %7llu  "
+        "state changes %5llu  transitions %5llu\n",
+        r.hour, r.rss_kb, r.fds, (unsigned long long)r.stats.observations,
+        (unsigned long long)r.stats.icmp_sent, (unsigned long long)r.stats.snmp_rounds,
+        (unsigned long long)r.stats.state_changes, (unsigned long long)r.stats.transitions);
     std::fflush(stdout);
   };
   std::printf("soak: %s, %.0f simulated hours in %.0f s (x%.0f), snmpd %s, state in %s\n",

@@ -24,7 +24,8 @@ Value convert(const tomlpp::node& n);
 Table convertTable(const tomlpp::table& t) {
   // toml++ keeps keys sorted by name; messages and "first error" should follow the file.
   std::vector<Member> members;
-  for (auto&& [k, v] : t) members.push_back({std::string(k.str()), positionOf(k.source()), convert(v)});
+  for (auto&& [k, v] : t)
+    members.push_back({std::string(k.str()), positionOf(k.source()), convert(v)});
   std::stable_sort(members.begin(), members.end(), [](const Member& a, const Member& b) {
     return std::tie(a.at.line, a.at.column) < std::tie(b.at.line, b.at.column);
   });
@@ -62,8 +63,7 @@ Value convert(const tomlpp::node& n) {
     case tomlpp::node_type::date_time: {
       const auto& v = n.as_date_time()->get();
       DateTime dt{Date{v.date.year, v.date.month, v.date.day},
-                  Time{v.time.hour, v.time.minute, v.time.second, v.time.nanosecond},
-                  std::nullopt};
+                  Time{v.time.hour, v.time.minute, v.time.second, v.time.nanosecond}, std::nullopt};
       if (v.offset) dt.offset_minutes = v.offset->minutes;
       return {dt, at};
     }
@@ -81,15 +81,24 @@ std::string locate(std::string_view file, Position at) {
 
 std::string_view describe(Kind kind) {
   switch (kind) {
-    case Kind::Table: return "a table";
-    case Kind::Array: return "an array";
-    case Kind::String: return "a string";
-    case Kind::Integer: return "an integer";
-    case Kind::Float: return "a floating-point number";
-    case Kind::Boolean: return "a boolean";
-    case Kind::Date: return "a date";
-    case Kind::Time: return "a time";
-    case Kind::DateTime: return "a date-time";
+    case Kind::Table:
+      return "a table";
+    case Kind::Array:
+      return "an array";
+    case Kind::String:
+      return "a string";
+    case Kind::Integer:
+      return "an integer";
+    case Kind::Float:
+      return "a floating-point number";
+    case Kind::Boolean:
+      return "a boolean";
+    case Kind::Date:
+      return "a date";
+    case Kind::Time:
+      return "a time";
+    case Kind::DateTime:
+      return "a date-time";
   }
   return "nothing";
 }

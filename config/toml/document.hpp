@@ -22,7 +22,17 @@ struct Position {
 std::string locate(std::string_view file, Position at);
 
 /// What a value is; the order is that of Value::Data.
-enum class Kind : std::uint8_t { Table, Array, String, Integer, Float, Boolean, Date, Time, DateTime };
+enum class Kind : std::uint8_t {
+  Table,
+  Array,
+  String,
+  Integer,
+  Float,
+  Boolean,
+  Date,
+  Time,
+  DateTime
+};
 
 /// The kind with its article ("a string", "an integer"), for "expected X, got Y" messages.
 std::string_view describe(Kind kind);
@@ -44,8 +54,8 @@ struct Time {
 
 /// A TOML date-time; without an offset it is a local date-time.
 struct DateTime {
-  Date date;  ///< the calendar day
-  Time time;  ///< the time of day
+  Date date;                          ///< the calendar day
+  Time time;                          ///< the time of day
   std::optional<int> offset_minutes;  ///< east of UTC
 };
 
@@ -70,7 +80,8 @@ class Value {
  public:
   using Array = std::vector<Value>;
   /// The alternatives in the order of Kind.
-  using Data = std::variant<Table, Array, std::string, std::int64_t, double, bool, Date, Time, DateTime>;
+  using Data =
+      std::variant<Table, Array, std::string, std::int64_t, double, bool, Date, Time, DateTime>;
 
   /// An empty table without a position.
   Value() = default;

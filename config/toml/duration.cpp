@@ -11,8 +11,8 @@ namespace circuitd::toml {
 namespace {
 
 // Longest unit first, so that "ms" is not read as "m" followed by garbage.
-constexpr std::array<std::pair<std::string_view, std::int64_t>, 5> kUnits = {{
-    {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
+constexpr std::array<std::pair<std::string_view, std::int64_t>, 5> kUnits = {
+    {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
 
 constexpr std::string_view kHowTo =
     "write whole numbers with units ms, s, m, h, d: \"500ms\", \"10s\", \"1m30s\", \"2d\"";

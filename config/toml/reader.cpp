@@ -188,8 +188,9 @@ std::optional<std::vector<std::string>> Reader::strings(std::string_view key) co
     if (const auto* s = el.string(); s && !s->empty()) {
       out.push_back(*s);
     } else {
-      errorAt(whereElement(key, i), s ? std::string("empty string")
-                                      : fmt::format("expected a string, got {}", describe(el.kind())));
+      errorAt(whereElement(key, i),
+              s ? std::string("empty string")
+                : fmt::format("expected a string, got {}", describe(el.kind())));
       ok = false;
     }
   }
@@ -212,7 +213,8 @@ std::optional<std::vector<std::int64_t>> Reader::integers(std::string_view key) 
     if (const auto* n = el.integer()) {
       out.push_back(*n);
     } else {
-      errorAt(whereElement(key, i), fmt::format("expected an integer, got {}", describe(el.kind())));
+      errorAt(whereElement(key, i),
+              fmt::format("expected an integer, got {}", describe(el.kind())));
       ok = false;
     }
   }

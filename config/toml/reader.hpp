@@ -76,9 +76,9 @@ class Reader {
   /// A string that must not be empty when given.
   std::optional<std::string> name(std::string_view key, bool required = false) const;
   /// An integer within lo..hi.
-  std::optional<std::int64_t> integer(std::string_view key,
-                                      std::int64_t lo = std::numeric_limits<std::int64_t>::min(),
-                                      std::int64_t hi = std::numeric_limits<std::int64_t>::max()) const;
+  std::optional<std::int64_t> integer(
+      std::string_view key, std::int64_t lo = std::numeric_limits<std::int64_t>::min(),
+      std::int64_t hi = std::numeric_limits<std::int64_t>::max()) const;
   /// An integer or floating-point number.
   std::optional<double> number(std::string_view key) const;
   /// true or false.

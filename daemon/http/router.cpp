@@ -2,10 +2,9 @@
 
 #include <chrono>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 namespace circuitd::http {
 
@@ -71,10 +70,14 @@ json incidentJson(const engine::IncidentView& i) {
 std::string labelValue(std::string_view v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -129,10 +132,14 @@ std::optional<std::string> percentDecode(std::string_view in) {
     for (std::size_t k = 1; k <= 2; ++k) {
       const char c = in[i + k];
       v *= 16;
-      if (c >= '0' && c <= '9') v += c - '0';
-      else if (c >= 'a' && c <= 'f') v += c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v += c - 'A' + 10;
-      else return std::nullopt;
+      if (c >= '0' && c <= '9')
+        v += c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v += c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v += c - 'A' + 10;
+      else
+        return std::nullopt;
     }
     out += static_cast<char>(v);
     i += 2;

@@ -29,21 +29,21 @@ struct CaptureCounters {
 
 /// The daemon's state at the time of a request.
 struct Snapshot {
-  std::vector<CircuitRow> circuits;               ///< every configured circuit
-  std::vector<engine::IncidentView> incidents;    ///< open incidents
-  bool store_available = true;                    ///< false while the store alarm is raised
-  bool monitor_blind = false;                     ///< the monitor cannot see
-  double loop_lag_ms = 0.0;                       ///< event loop lag, last measurement
-  std::string version;                            ///< build version
-  std::optional<CaptureCounters> capture;         ///< set when a capture interface is configured
+  std::vector<CircuitRow> circuits;             ///< every configured circuit
+  std::vector<engine::IncidentView> incidents;  ///< open incidents
+  bool store_available = true;                  ///< false while the store alarm is raised
+  bool monitor_blind = false;                   ///< the monitor cannot see
+  double loop_lag_ms = 0.0;                     ///< event loop lag, last measurement
+  std::string version;                          ///< build version
+  std::optional<CaptureCounters> capture;       ///< set when a capture interface is configured
 };
 
 /// What to send back.
 struct Response {
-  unsigned status = 200;         ///< HTTP status code
-  std::string content_type;      ///< Content-Type header
-  std::string body;              ///< response body
-  std::string allow;             ///< Allow header, set on 405
+  unsigned status = 200;     ///< HTTP status code
+  std::string content_type;  ///< Content-Type header
+  std::string body;          ///< response body
+  std::string allow;         ///< Allow header, set on 405
 };
 
 /// Routes a request: GET /healthz, /metrics, /api/v1/circuits[/{key}], /api/v1/incidents.

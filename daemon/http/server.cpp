@@ -1,12 +1,11 @@
 #include "daemon/http/server.hpp"
 
-#include <list>
-#include <optional>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <list>
+#include <optional>
 
 #include "circuitd_version.hpp"
 
@@ -48,10 +47,9 @@ struct Session : std::enable_shared_from_this<Session> {
     parser->header_limit(owner->limits.header_limit);
     parser->body_limit(owner->limits.body_limit);
     stream.expires_after(owner->limits.idle_timeout);
-    bhttp::async_read(stream, buffer, *parser,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->onRead(ec);
-                      });
+    bhttp::async_read(
+        stream, buffer, *parser,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
   }
 
   void onRead(beast::error_code ec) {
@@ -63,11 +61,10 @@ struct Session : std::enable_shared_from_this<Session> {
     }
     if (ec) {
       // Malformed request, or over the header/body limit: answer once and close.
-      Response r = ec == bhttp::error::header_limit
-                       ? badRequest("request line or header too large", 431)
-                   : ec == bhttp::error::body_limit ? badRequest("request body too large", 413)
-                                                    : badRequest("malformed request: " +
-                                                                 ec.message());
+      Response r =
+          ec == bhttp::error::header_limit ? badRequest("request line or header too large", 431)
+          : ec == bhttp::error::body_limit ? badRequest("request body too large", 413)
+                                           : badRequest("malformed request: " + ec.message());
       send(r, 11, false, false);
       return;
     }
@@ -115,8 +112,8 @@ struct Session : std::enable_shared_from_this<Session> {
   void lingerClose() {
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream.expires_after(std::min<std::chrono::steady_clock::duration>(
-        owner->limits.idle_timeout, std::chrono::seconds{1}));
+    stream.expires_after(std::min<std::chrono::steady_clock::duration>(owner->limits.idle_timeout,
+                                                                       std::chrono::seconds{1}));
     drain();
   }
   void drain() {
@@ -146,8 +143,8 @@ struct Session : std::enable_shared_from_this<Session> {
         "Content-Length: 21\r\n"
         "\r\n"
         "too many connections\n";
-    stream.expires_after(std::min<std::chrono::steady_clock::duration>(
-        owner->limits.idle_timeout, std::chrono::seconds{1}));
+    stream.expires_after(std::min<std::chrono::steady_clock::duration>(owner->limits.idle_timeout,
+                                                                       std::chrono::seconds{1}));
     asio::async_write(stream, asio::buffer(kBusy.data(), kBusy.size()),
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec || self->owner->stopped) {

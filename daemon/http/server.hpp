@@ -1,16 +1,15 @@
 #pragma once
 // The HTTP server: Boost.Beast sessions on the daemon's io_context (same thread as the engine,
 // so the snapshot provider reads the engine without locks). Read-only; Beast handles keep-alive.
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
-#include <boost/asio/io_context.hpp>
-
-#include "domain/core/result.hpp"
 #include "daemon/http/router.hpp"
+#include "domain/core/result.hpp"
 
 namespace circuitd::http {
 
@@ -18,10 +17,10 @@ struct ServerState;
 
 /// Limits that keep a client from holding memory or a socket.
 struct ServerLimits {
-  std::uint32_t header_limit = 8 * 1024;             ///< request header bytes
-  std::uint64_t body_limit = 8 * 1024;               ///< request body bytes
-  std::chrono::milliseconds idle_timeout{10000};     ///< per read or write
-  std::size_t max_connections = 64;                  ///< further accepts get a 503 and are closed
+  std::uint32_t header_limit = 8 * 1024;          ///< request header bytes
+  std::uint64_t body_limit = 8 * 1024;            ///< request body bytes
+  std::chrono::milliseconds idle_timeout{10000};  ///< per read or write
+  std::size_t max_connections = 64;               ///< further accepts get a 503 and are closed
 };
 
 /// Serves the router over TCP.

@@ -1,10 +1,10 @@
 #pragma once
 // Logging for adapters and executables (never the pure core): one named spdlog logger per
 // component, a plain format under systemd (journald adds the time), a timestamped one on a tty.
+#include <spdlog/logger.h>
+
 #include <memory>
 #include <string>
-
-#include <spdlog/logger.h>
 
 namespace circuitd::log {
 

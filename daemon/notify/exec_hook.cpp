@@ -83,8 +83,7 @@ struct Child : std::enable_shared_from_this<Child> {
 
 }  // namespace
 
-void asyncExec(boost::asio::io_context& io, ExecRequest req,
-               std::function<void(ExecResult)> done) {
+void asyncExec(boost::asio::io_context& io, ExecRequest req, std::function<void(ExecResult)> done) {
   auto post = [&io](std::function<void(ExecResult)> d, ExecResult r) {
     boost::asio::post(io, [d = std::move(d), r = std::move(r)] { d(r); });
   };

@@ -25,8 +25,8 @@ struct ExecRequest {
 
 /// How it ended.
 struct ExecResult {
-  int exit_code = -1;   ///< -1 when it did not exit normally
-  std::string error;    ///< spawn failure, signal or timeout
+  int exit_code = -1;  ///< -1 when it did not exit normally
+  std::string error;   ///< spawn failure, signal or timeout
   /// Exited with status 0.
   bool ok() const { return exit_code == 0 && error.empty(); }
 };

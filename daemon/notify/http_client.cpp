@@ -47,7 +47,10 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(boost::asio::io_context& io, HttpUrl url, HttpRequest req,
           std::function<void(HttpResponse)> done)
-      : resolver_(io), stream_(io), url_(std::move(url)), req_(std::move(req)),
+      : resolver_(io),
+        stream_(io),
+        url_(std::move(url)),
+        req_(std::move(req)),
         done_(std::move(done)) {}
 
   void run() {
@@ -61,11 +64,11 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& [k, v] : req_.headers) msg_.set(k, v);
     msg_.body() = req_.body;
     msg_.prepare_payload();
-    resolver_.async_resolve(url_.host, url_.port,
-                            [self = shared_from_this()](beast::error_code ec,
-                                                        tcp::resolver::results_type r) {
-                              self->onResolve(ec, r);
-                            });
+    resolver_.async_resolve(
+        url_.host, url_.port,
+        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+          self->onResolve(ec, r);
+        });
   }
 
  private:
@@ -83,13 +86,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void onResolve(beast::error_code ec, const tcp::resolver::results_type& results) {
     if (ec) return failWith("resolve", ec);
     stream_.expires_after(req_.timeout);
-    stream_.async_connect(results, [self = shared_from_this()](beast::error_code e,
-                                                               const tcp::endpoint&) {
-      if (e) return self->failWith("connect", e);
-      self->stream_.expires_after(self->req_.timeout);
-      http::async_write(self->stream_, self->msg_,
-                        [self](beast::error_code e2, std::size_t) { self->onWrite(e2); });
-    });
+    stream_.async_connect(
+        results, [self = shared_from_this()](beast::error_code e, const tcp::endpoint&) {
+          if (e) return self->failWith("connect", e);
+          self->stream_.expires_after(self->req_.timeout);
+          http::async_write(self->stream_, self->msg_,
+                            [self](beast::error_code e2, std::size_t) { self->onWrite(e2); });
+        });
   }
   void onWrite(beast::error_code ec) {
     if (ec) return failWith("write", ec);

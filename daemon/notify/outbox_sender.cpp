@@ -15,9 +15,12 @@ namespace circuitd::notify {
 
 std::string_view toString(ChannelKind k) {
   switch (k) {
-    case ChannelKind::Alertmanager: return "alertmanager";
-    case ChannelKind::Webhook: return "webhook";
-    case ChannelKind::Exec: return "exec";
+    case ChannelKind::Alertmanager:
+      return "alertmanager";
+    case ChannelKind::Webhook:
+      return "webhook";
+    case ChannelKind::Exec:
+      return "exec";
   }
   return "webhook";
 }
@@ -37,7 +40,8 @@ Duration backoff(const RetryPolicy& p, int attempts) {
 namespace {
 std::string amUrl(const std::string& base) {
   const std::string suffix = "/api/v2/alerts";
-  if (base.size() >= suffix.size() && base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0)
+  if (base.size() >= suffix.size() &&
+      base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0)
     return base;
   return (base.empty() || base.back() != '/' ? base : base.substr(0, base.size() - 1)) + suffix;
 }
@@ -58,7 +62,7 @@ struct OutboxSender::Impl : std::enable_shared_from_this<Impl> {
   boost::asio::steady_timer timer;
   std::deque<store::OutboxRow> queue;
   bool running = false;
-  bool busy = false;   // a delivery is in flight
+  bool busy = false;  // a delivery is in flight
   bool kicked = false;
   std::function<void()> idle;
   SenderStats stats;
@@ -149,7 +153,8 @@ struct OutboxSender::Impl : std::enable_shared_from_this<Impl> {
         req.timeout = ch.timeout;
         req.headers = {{"Idempotency-Key", key}};
         asyncPost(io, std::move(req), [done](HttpResponse r) {
-          done(r.ok(), r.ok() ? "" : (r.error.empty() ? "HTTP " + std::to_string(r.status) : r.error));
+          done(r.ok(),
+               r.ok() ? "" : (r.error.empty() ? "HTTP " + std::to_string(r.status) : r.error));
         });
         return;
       }
@@ -162,7 +167,8 @@ struct OutboxSender::Impl : std::enable_shared_from_this<Impl> {
         if (!ch.secret.empty())
           req.headers.emplace_back("X-Circuitd-Signature", webhookSignature(ch.secret, event));
         asyncPost(io, std::move(req), [done](HttpResponse r) {
-          done(r.ok(), r.ok() ? "" : (r.error.empty() ? "HTTP " + std::to_string(r.status) : r.error));
+          done(r.ok(),
+               r.ok() ? "" : (r.error.empty() ? "HTTP " + std::to_string(r.status) : r.error));
         });
         return;
       }
@@ -187,7 +193,9 @@ struct OutboxSender::Impl : std::enable_shared_from_this<Impl> {
         req.stdin_data = event;
         req.timeout = ch.timeout;
         asyncExec(io, std::move(req), [done](ExecResult r) {
-          done(r.ok(), r.ok() ? "" : (r.error.empty() ? "exit status " + std::to_string(r.exit_code) : r.error));
+          done(r.ok(),
+               r.ok() ? ""
+                      : (r.error.empty() ? "exit status " + std::to_string(r.exit_code) : r.error));
         });
         return;
       }

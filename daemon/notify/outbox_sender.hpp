@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "domain/core/result.hpp"
-#include "domain/core/time.hpp"
 #include "daemon/notify/payload.hpp"
 #include "daemon/store/store.hpp"
+#include "domain/core/result.hpp"
+#include "domain/core/time.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -30,13 +30,13 @@ std::optional<ChannelKind> parseChannelKind(std::string_view s);
 
 /// One configured notification channel.
 struct ChannelConfig {
-  std::string name;                 ///< unique; outbox rows name it
+  std::string name;  ///< unique; outbox rows name it
   ChannelKind kind = ChannelKind::Webhook;
-  std::string url;                  ///< alertmanager: base URL (…/api/v2/alerts is appended
-                                    ///< unless the URL already ends in it); webhook: full URL
-  std::string secret;               ///< webhook: HMAC-SHA256 key (empty: unsigned)
-  std::vector<std::string> argv;    ///< exec: program and arguments, {key} {fault_id} {circuit}
-                                    ///< {state} {party} are replaced per argument
+  std::string url;                ///< alertmanager: base URL (…/api/v2/alerts is appended
+                                  ///< unless the URL already ends in it); webhook: full URL
+  std::string secret;             ///< webhook: HMAC-SHA256 key (empty: unsigned)
+  std::vector<std::string> argv;  ///< exec: program and arguments, {key} {fault_id} {circuit}
+                                  ///< {state} {party} are replaced per argument
   Duration timeout{std::chrono::seconds{10}};
   AlertmanagerOptions alertmanager;
 };

@@ -24,10 +24,14 @@ std::string eventPayload(const faults::Fault& f, const faults::Transition& t,
 namespace {
 std::string severity(int criticality) {
   switch (criticality) {
-    case 0: return "critical";
-    case 1: return "high";
-    case 3: return "low";
-    default: return "normal";
+    case 0:
+      return "critical";
+    case 1:
+      return "high";
+    case 3:
+      return "low";
+    default:
+      return "normal";
   }
 }
 std::string str(const json& o, const char* k) {
@@ -58,14 +62,10 @@ Result<std::string> alertmanagerBody(const std::string& event, TimePoint now,
   for (const char* k : {"link_id", "site", "contract"})
     if (!str(c, k).empty()) labels[k] = str(c, k);
   const json& d = f.contains("decision") ? f["decision"] : json::object();
-  json ann = {{"summary", str(d, "summary")},
-              {"state", state},
-              {"party", str(d, "party")},
-              {"location", str(d, "location")},
-              {"clause", str(d, "clause")},
-              {"rule_id", str(d, "rule_id")},
-              {"ticket", str(f, "ticket")},
-              {"hotline", "8008281000"},
+  json ann = {{"summary", str(d, "summary")},    {"state", state},
+              {"party", str(d, "party")},        {"location", str(d, "location")},
+              {"clause", str(d, "clause")},      {"rule_id", str(d, "rule_id")},
+              {"ticket", str(f, "ticket")},      {"hotline", "8008281000"},
               {"idempotency_key", str(e, "key")}};
   for (auto it = ann.begin(); it != ann.end();)
     it = it.value().get<std::string>().empty() ? ann.erase(it) : std::next(it);

@@ -1,13 +1,12 @@
 #include "daemon/runtime/capture_probe.hpp"
 
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
-
-#include <boost/asio/post.hpp>
 
 #include "probes/capture/pcap_source.hpp"
 #include "probes/capture/traffic_counter.hpp"
@@ -27,10 +26,10 @@ class CaptureProbe final : public Probe {
     const auto t0 = std::chrono::steady_clock::now();
     shared_.stop.request();
     thread_.join();
-    ctx_.log->debug("stop: capture thread joined after {} ms",
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - t0)
-                        .count());
+    ctx_.log->debug(
+        "stop: capture thread joined after {} ms",
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count());
   }
 
   std::string_view kind() const override { return "capture"; }
@@ -105,9 +104,9 @@ class CaptureProbe final : public Probe {
     };
     // The handle stays open across windows; it is reopened only after a failure.
     while (!shared_.stop.requested()) {
-      auto r = capture::captureLive(iface_, *counter, [send, this](const CfmSample& s) {
-        send([this, s] { ctx_.observe(s); });
-      }, opt);
+      auto r = capture::captureLive(
+          iface_, *counter,
+          [send, this](const CfmSample& s) { send([this, s] { ctx_.observe(s); }); }, opt);
       if (r) break;  // stopped
       // Environment failure (interface gone, no CAP_NET_RAW): log once per change, retry.
       if (!failing) send([this, e = r.error()] { ctx_.log->error("capture: {}", e.str()); });

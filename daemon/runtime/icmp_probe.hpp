@@ -26,8 +26,8 @@ IcmpTargets wantedIcmpTargets(const Inventory& inventory, const std::string& mon
 
 /// What apply() changes in the prober.
 struct IcmpTargetChanges {
-  std::vector<std::string> remove;                     ///< gone, or their interval changed
-  std::vector<std::pair<std::string, Duration>> add;   ///< new, or their interval changed
+  std::vector<std::string> remove;                    ///< gone, or their interval changed
+  std::vector<std::pair<std::string, Duration>> add;  ///< new, or their interval changed
 };
 
 /// Compares the targets the prober runs with the wanted ones; both lists are sorted.

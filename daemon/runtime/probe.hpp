@@ -4,12 +4,12 @@
 // after every reload, asks it for its share of the HTTP snapshot and the counters, and stops it.
 // A probe diffs its own targets against the inventory it last applied; the runtime knows no
 // probe concretely. Everything is called on the loop thread.
+#include <spdlog/logger.h>
+
+#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <string_view>
-
-#include <boost/asio/io_context.hpp>
-#include <spdlog/logger.h>
 
 #include "config/config.hpp"
 #include "daemon/http/router.hpp"
@@ -26,9 +26,9 @@ using ObservationSink = std::function<void(const Observation&)>;
 /// What a probe is given: the loop, time, the engine's intake and the running configuration,
 /// never the runtime itself.
 struct ProbeContext {
-  boost::asio::io_context& io;          ///< the loop every probe handler runs on
-  const LoopClock& clock;               ///< stamps samples; realFor() turns loop time into waits
-  ObservationSink observe;              ///< hands one observation to the engine
+  boost::asio::io_context& io;  ///< the loop every probe handler runs on
+  const LoopClock& clock;       ///< stamps samples; realFor() turns loop time into waits
+  ObservationSink observe;      ///< hands one observation to the engine
   /// The running configuration. [daemon] is fixed for the daemon's life (a reload that changes
   /// it takes effect at the next restart); the inventory comes through Probe::apply().
   const config::Config& cfg;

@@ -38,8 +38,10 @@ ConfigDiff diffConfig(const config::Config& before, const config::Config& after)
   const auto new_dev = byKey(after.inventory.devices, [](const Device& x) { return x.name; });
   for (const auto& [name, dev] : new_dev) {
     auto it = old_dev.find(name);
-    if (it == old_dev.end()) d.devices_added.push_back(name);
-    else if (!(*it->second == *dev)) d.devices_changed.push_back(name);
+    if (it == old_dev.end())
+      d.devices_added.push_back(name);
+    else if (!(*it->second == *dev))
+      d.devices_changed.push_back(name);
   }
   for (const auto& [name, dev] : old_dev)
     if (!new_dev.count(name)) d.devices_removed.push_back(name);
@@ -51,7 +53,8 @@ ConfigDiff diffConfig(const config::Config& before, const config::Config& after)
   const auto new_c = byKey(after.inventory.circuits, [](const Circuit& x) { return x.key; });
   for (const auto& [key, c] : new_c) {
     auto it = old_c.find(key);
-    if (it == old_c.end()) d.circuits_added.push_back(key);
+    if (it == old_c.end())
+      d.circuits_added.push_back(key);
     else if (!(*it->second == *c) || (!c->device.empty() && deviceChanged(c->device)))
       d.circuits_changed.push_back(key);
     else

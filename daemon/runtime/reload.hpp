@@ -13,7 +13,7 @@ namespace circuitd::runtime {
 struct ConfigDiff {
   std::vector<std::string> circuits_added;
   std::vector<std::string> circuits_removed;
-  std::vector<std::string> circuits_changed;    ///< same key, different settings or device
+  std::vector<std::string> circuits_changed;  ///< same key, different settings or device
   std::vector<std::string> circuits_unchanged;
   std::vector<std::string> devices_added;
   std::vector<std::string> devices_removed;

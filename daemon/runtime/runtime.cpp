@@ -4,34 +4,32 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <map>
-#include <thread>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
 
-#include "domain/core/observation.hpp"
+#include "config/rules_file.hpp"
+#include "config/values.hpp"
+#include "daemon/http/server.hpp"
 #include "daemon/log/log.hpp"
+#include "daemon/notify/outbox_sender.hpp"
 #include "daemon/runtime/event_log.hpp"
 #include "daemon/runtime/loop_clock.hpp"
 #include "daemon/runtime/probes.hpp"
 #include "daemon/runtime/reload.hpp"
 #include "daemon/runtime/sd_notify.hpp"
-
-#include "config/rules_file.hpp"
-#include "config/values.hpp"
+#include "daemon/service/fault_service.hpp"
+#include "daemon/store/sqlite_store.hpp"
+#include "domain/core/observation.hpp"
 #include "domain/engine/engine.hpp"
 #include "domain/engine/rules.hpp"
-#include "daemon/http/server.hpp"
-#include "daemon/service/fault_service.hpp"
-#include "daemon/notify/outbox_sender.hpp"
-#include "daemon/store/sqlite_store.hpp"
 
 namespace circuitd::runtime {
 
@@ -100,7 +98,7 @@ struct Runtime::Impl {
 
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<service::FaultService> faults;
-  std::unique_ptr<http::Server> http_server;  // [http] endpoint; null when disabled
+  std::unique_ptr<http::Server> http_server;     // [http] endpoint; null when disabled
   std::unique_ptr<notify::OutboxSender> sender;  // delivers the outbox; null without [[notify]]
   asio::steady_timer refresh_timer{io};          // repeats firing alerts to Alertmanager
   // Every probe, in start order (probes.cpp); closed in reverse before the store.
@@ -129,20 +127,23 @@ bool Runtime::Impl::start() {
     limits.idle_timeout =
         std::chrono::duration_cast<std::chrono::milliseconds>(cfg.http.client_timeout);
     limits.max_connections = static_cast<std::size_t>(cfg.http.max_connections);
-    http_server = std::make_unique<http::Server>(io, [this] {
-      http::Snapshot s;
-      for (auto& v : engine->circuits()) {
-        http::CircuitRow row{v, "", "", ""};
-        if (const Circuit* c = cfg.inventory.findCircuit(v.key))
-          row = http::CircuitRow{std::move(v), c->link_id, c->site, c->service};
-        s.circuits.push_back(std::move(row));
-      }
-      s.incidents = engine->openIncidents();
-      s.store_available = !(faults && faults->alarm().unavailable);
-      s.monitor_blind = engine->monitorBlind();
-      for (const auto& p : probes) p->snapshot(s);
-      return s;
-    }, limits);
+    http_server = std::make_unique<http::Server>(
+        io,
+        [this] {
+          http::Snapshot s;
+          for (auto& v : engine->circuits()) {
+            http::CircuitRow row{v, "", "", ""};
+            if (const Circuit* c = cfg.inventory.findCircuit(v.key))
+              row = http::CircuitRow{std::move(v), c->link_id, c->site, c->service};
+            s.circuits.push_back(std::move(row));
+          }
+          s.incidents = engine->openIncidents();
+          s.store_available = !(faults && faults->alarm().unavailable);
+          s.monitor_blind = engine->monitorBlind();
+          for (const auto& p : probes) p->snapshot(s);
+          return s;
+        },
+        limits);
     auto hp = config::parseHostPort(cfg.http.listen, true);
     auto r = hp ? http_server->start(hp->host, hp->port) : Result<void>(fail(hp.error()));
     if (!r) {
@@ -215,11 +216,10 @@ void Runtime::Impl::startStore(TimePoint now) {
     publishStatus(true);
   });
   if (auto r = faults->start(cfg.inventory, now); !r)
-    log->error("store {}: {}; monitoring continues, changes are held until it can be written",
-               path, r.error().str());
+    log->error("store {}: {}; monitoring continues, changes are held until it can be written", path,
+               r.error().str());
   else
-    log->info("store open: {} ({} faults not closed)", path,
-              faults->lifecycle().faults().size());
+    log->info("store open: {} ({} faults not closed)", path, faults->lifecycle().faults().size());
   startNotify();
 }
 
@@ -298,7 +298,7 @@ void Runtime::Impl::armTick() {
   if (stopping) return;
   // One virtual second, but no faster than every 20 ms of real time in compressed runs.
   const auto period = std::max<SteadyClock::duration>(clock.realFor(std::chrono::seconds{1}),
-                                                       std::chrono::milliseconds{20});
+                                                      std::chrono::milliseconds{20});
   tick_timer.expires_after(period);
   tick_timer.async_wait([this](const boost::system::error_code& e) {
     if (!e) onTick();
@@ -491,8 +491,8 @@ void Runtime::Impl::finishStop() {
   if (alarm.unavailable)
     log->error("stopping with the store unavailable: {} batch(es) could not be written ({})",
                alarm.pending_batches, alarm.error.str());
-  log->info("stopped: {}; {} observations, {} state changes, {} transitions written",
-            statusText(), observations, state_changes, faults->transitionsWritten());
+  log->info("stopped: {}; {} observations, {} state changes, {} transitions written", statusText(),
+            observations, state_changes, faults->transitionsWritten());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 // The composition root (Asio's http server example: main builds a server and calls run()).
 // One io_context, one thread: the probes (probe.hpp, listed in probes.cpp), the engine tick,
 // the store, the watchdog and the signal handlers all run as handlers on it.
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>

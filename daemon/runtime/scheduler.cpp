@@ -91,7 +91,7 @@ void Scheduler::unplace(const std::string& key, TimePoint due) {
 
 Duration Scheduler::jitterFor(Duration interval) {
   const auto span = static_cast<Duration::rep>(static_cast<double>(interval.count()) *
-                                                std::clamp(settings_.jitter, 0.0, 0.5));
+                                               std::clamp(settings_.jitter, 0.0, 0.5));
   if (span <= 0) return Duration::zero();
   std::uniform_int_distribution<Duration::rep> d(-span, span);
   return Duration{d(rng_)};

@@ -23,9 +23,7 @@ void ServiceNotifier::send(const std::string& message) const {
   if (rc < 0) log::get("daemon")->debug("sd_notify failed: {}", rc);
 }
 
-void ServiceNotifier::ready(const std::string& status) const {
-  send("READY=1\nSTATUS=" + status);
-}
+void ServiceNotifier::ready(const std::string& status) const { send("READY=1\nSTATUS=" + status); }
 void ServiceNotifier::status(const std::string& status) const { send("STATUS=" + status); }
 void ServiceNotifier::watchdog() const { send("WATCHDOG=1"); }
 void ServiceNotifier::reloading() const { send("RELOADING=1"); }

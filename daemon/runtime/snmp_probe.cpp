@@ -1,10 +1,9 @@
 #include "daemon/runtime/snmp_probe.hpp"
 
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
 #include <optional>
 #include <random>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "daemon/runtime/scheduler.hpp"
 
@@ -44,10 +43,10 @@ SnmpDeviceChanges diffSnmpDevices(const Inventory& before, const Inventory& afte
     const Device* old = before.findDevice(d.name);
     // A device keeps its place only when neither it nor the interfaces its circuits use
     // changed; the profile does not change the interface list, so none is needed here.
-    const bool same = old && *old == d &&
-                      pollTarget(*old, before, nullptr).interfaces ==
-                          pollTarget(d, after, nullptr).interfaces &&
-                      scheduled.count(d.name) > 0;
+    const bool same =
+        old && *old == d &&
+        pollTarget(*old, before, nullptr).interfaces == pollTarget(d, after, nullptr).interfaces &&
+        scheduled.count(d.name) > 0;
     if (!same) c.add.push_back(d.name);
   }
   for (const auto& name : scheduled)

@@ -8,11 +8,21 @@ StateCounts countStates(const std::map<std::string, CircuitState>& states) {
   StateCounts c;
   for (const auto& [key, s] : states) {
     switch (s) {
-      case CircuitState::Up: ++c.up; break;
-      case CircuitState::Degraded: ++c.degraded; break;
-      case CircuitState::Down: ++c.down; break;
-      case CircuitState::Unknown: ++c.unknown; break;
-      case CircuitState::Maintenance: ++c.maintenance; break;
+      case CircuitState::Up:
+        ++c.up;
+        break;
+      case CircuitState::Degraded:
+        ++c.degraded;
+        break;
+      case CircuitState::Down:
+        ++c.down;
+        break;
+      case CircuitState::Unknown:
+        ++c.unknown;
+        break;
+      case CircuitState::Maintenance:
+        ++c.maintenance;
+        break;
     }
   }
   return c;

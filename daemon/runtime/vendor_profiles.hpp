@@ -1,11 +1,11 @@
 #pragma once
 // Vendor profiles by name, for the SNMP poller and the trap receiver: each name is looked up
 // once for the daemon's life, so a missing or broken profile is warned about once.
+#include <spdlog/logger.h>
+
 #include <map>
 #include <memory>
 #include <string>
-
-#include <spdlog/logger.h>
 
 #include "config/config.hpp"
 #include "probes/snmp/profile.hpp"

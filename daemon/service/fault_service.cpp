@@ -11,8 +11,7 @@ std::shared_ptr<spdlog::logger> logger() { return log::get("faults"); }
 }  // namespace
 
 FaultService::FaultService(FaultServiceSettings settings, StoreOpener opener)
-    : settings_(std::move(settings)), opener_(std::move(opener)),
-      lifecycle_(settings_.lifecycle) {}
+    : settings_(std::move(settings)), opener_(std::move(opener)), lifecycle_(settings_.lifecycle) {}
 
 Result<void> FaultService::start(const Inventory& inventory, TimePoint now) {
   inventory_ = inventory;
@@ -41,7 +40,8 @@ bool FaultService::ensureStore(TimePoint t) {
   std::unique_ptr<store::Store> st = std::move(*s);
   if (!loaded_) {
     auto fs = st->faults(store::FaultFilter::All);
-    auto ivs = fs ? st->openIntervals() : Result<std::vector<faults::OutageInterval>>(fail(fs.error()));
+    auto ivs =
+        fs ? st->openIntervals() : Result<std::vector<faults::OutageInterval>>(fail(fs.error()));
     auto inc = ivs ? st->incidents(true) : Result<std::vector<faults::Incident>>(fail(ivs.error()));
     if (!inc) {
       raise(inc.error(), t);
@@ -85,9 +85,10 @@ void FaultService::raise(const Error& e, TimePoint t) {
   if (!was) {
     alarm_.since = t;
     // Logged once per change, not per failed write (STYLE: environment failures).
-    logger()->error("store_unavailable: {}; faults are kept in memory and written when the "
-                    "store is back",
-                    e.str());
+    logger()->error(
+        "store_unavailable: {}; faults are kept in memory and written when the "
+        "store is back",
+        e.str());
     if (alarm_fn_) alarm_fn_(alarm_);
   }
 }

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "daemon/store/store.hpp"
 #include "domain/core/decision.hpp"
 #include "domain/core/inventory.hpp"
 #include "domain/core/result.hpp"
 #include "domain/faults/lifecycle.hpp"
-#include "daemon/store/store.hpp"
 
 namespace circuitd::service {
 
@@ -31,7 +31,7 @@ struct FaultServiceSettings {
 /// The store_unavailable condition, for the runtime's status and metrics.
 struct StoreAlarm {
   bool unavailable = false;
-  Error error;                   ///< the last write/open error while unavailable
+  Error error;  ///< the last write/open error while unavailable
   std::size_t pending_batches = 0;
   std::optional<TimePoint> since;
 };
@@ -99,7 +99,7 @@ class FaultService {
   std::deque<store::Batch> pending_;
   std::vector<std::pair<std::string, std::string>> meta_;
   StoreAlarm alarm_;
-  bool loaded_ = false;   // faults were read from the store at some point
+  bool loaded_ = false;  // faults were read from the store at some point
   std::function<void()> committed_;
   std::function<void(const StoreAlarm&)> alarm_fn_;
   std::uint64_t written_ = 0;

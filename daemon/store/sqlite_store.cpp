@@ -157,8 +157,7 @@ Result<void> SqliteStore::exec(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
     std::string m = msg ? msg : "unknown error";
     sqlite3_free(msg);
-    return fail(path_, m + " (sqlite error " + std::to_string(sqlite3_extended_errcode(db_)) +
-                           ")");
+    return fail(path_, m + " (sqlite error " + std::to_string(sqlite3_extended_errcode(db_)) + ")");
   }
   return {};
 }
@@ -172,7 +171,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   if (rc != SQLITE_OK) {
     std::string m = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     // SQLite's "unable to open database file" hides the reason; the OS error names it.
-    if (db && sqlite3_system_errno(db) != 0) m += " (" + std::string(std::strerror(sqlite3_system_errno(db))) + ")";
+    if (db && sqlite3_system_errno(db) != 0)
+      m += " (" + std::string(std::strerror(sqlite3_system_errno(db))) + ")";
     sqlite3_close_v2(db);
     return fail(path, "cannot open the store: " + m);
   }
@@ -186,9 +186,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
     if (!st.ok()) return fail(path, "cannot open the store: " + st.err());
     const int r = st.step();
     if (r != SQLITE_ROW) return s->error("cannot switch to WAL");
-    if (st.text(0) != "wal") return fail(path, "cannot switch to WAL (journal mode " + st.text(0) + ")");
+    if (st.text(0) != "wal")
+      return fail(path, "cannot switch to WAL (journal mode " + st.text(0) + ")");
   }
-  if (auto r = s->exec("PRAGMA synchronous=FULL"); !r) return r.error().str().empty() ? fail(path, "pragma") : Unexpected{r.error()};
+  if (auto r = s->exec("PRAGMA synchronous=FULL"); !r)
+    return r.error().str().empty() ? fail(path, "pragma") : Unexpected{r.error()};
   if (auto r = s->migrate(); !r) return Unexpected{r.error()};
   return s;
 }
@@ -208,8 +210,9 @@ Result<void> SqliteStore::migrate() {
     if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
     auto r = exec(kMigrations[static_cast<std::size_t>(i)]);
     if (r) {
-      Stmt st(*this, "INSERT INTO schema_version(version, applied_ms) VALUES(?, "
-                     "CAST(strftime('%s','now') AS INTEGER) * 1000)");
+      Stmt st(*this,
+              "INSERT INTO schema_version(version, applied_ms) VALUES(?, "
+              "CAST(strftime('%s','now') AS INTEGER) * 1000)");
       st.bind(1, i + 1);
       if (st.step() != SQLITE_DONE) r = error("cannot record the schema version");
     }
@@ -248,15 +251,28 @@ Result<void> SqliteStore::write(const Batch& b) {
               " reported_by=?17, reported_ms=?18, closed_by=?19, transitions=?20, decision=?21,"
               " occurrences=?22, down_ms=?23");
       if (!st.ok()) return fail(path_, st.err());
-      st.bind(1, f.id).bind(2, f.circuit).bind(3, f.cause).bind(4, f.incident)
-          .bind(5, f.root_cause).bind(6, faults::toString(f.state))
-          .bind(7, toString(f.circuit_state)).bind(8, toUnixMs(f.first_seen))
-          .bind(9, toUnixMs(f.last_change)).bind(10, toMs(f.down_since))
-          .bind(11, toMs(f.recovered_at)).bind(12, toMs(f.resolved_at))
-          .bind(13, toMs(f.closed_at)).bind(14, f.acked_by).bind(15, toMs(f.acked_at))
-          .bind(16, f.ticket).bind(17, f.reported_by).bind(18, toMs(f.reported_at))
-          .bind(19, f.closed_by).bind(20, f.transitions)
-          .bind(21, faults::decisionToJson(f.decision)).bind(22, f.occurrences)
+      st.bind(1, f.id)
+          .bind(2, f.circuit)
+          .bind(3, f.cause)
+          .bind(4, f.incident)
+          .bind(5, f.root_cause)
+          .bind(6, faults::toString(f.state))
+          .bind(7, toString(f.circuit_state))
+          .bind(8, toUnixMs(f.first_seen))
+          .bind(9, toUnixMs(f.last_change))
+          .bind(10, toMs(f.down_since))
+          .bind(11, toMs(f.recovered_at))
+          .bind(12, toMs(f.resolved_at))
+          .bind(13, toMs(f.closed_at))
+          .bind(14, f.acked_by)
+          .bind(15, toMs(f.acked_at))
+          .bind(16, f.ticket)
+          .bind(17, f.reported_by)
+          .bind(18, toMs(f.reported_at))
+          .bind(19, f.closed_by)
+          .bind(20, f.transitions)
+          .bind(21, faults::decisionToJson(f.decision))
+          .bind(22, f.occurrences)
           .bind(23, f.down_ms);
       if (st.step() != SQLITE_DONE) return error("cannot write fault " + f.id);
     }
@@ -274,9 +290,13 @@ Result<void> SqliteStore::write(const Batch& b) {
       if (st.step() != SQLITE_DONE) return error("cannot log transition " + t.key());
     }
     for (const auto& n : b.changes.notes) {
-      Stmt st(*this, "INSERT INTO notes(fault_id, time_ms, author, text, checked) VALUES(?,?,?,?,?)");
+      Stmt st(*this,
+              "INSERT INTO notes(fault_id, time_ms, author, text, checked) VALUES(?,?,?,?,?)");
       if (!st.ok()) return fail(path_, st.err());
-      st.bind(1, n.fault_id).bind(2, toUnixMs(n.time)).bind(3, n.author).bind(4, n.text)
+      st.bind(1, n.fault_id)
+          .bind(2, toUnixMs(n.time))
+          .bind(3, n.author)
+          .bind(4, n.text)
           .bind(5, n.checked);
       if (st.step() != SQLITE_DONE) return error("cannot write a note on " + n.fault_id);
     }
@@ -292,8 +312,11 @@ Result<void> SqliteStore::write(const Batch& b) {
               " VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(id) DO UPDATE SET root_cause=?2,"
               " resolved_ms=?4, circuits=?5, decision=?6");
       if (!st.ok()) return fail(path_, st.err());
-      st.bind(1, i.id).bind(2, i.root_cause).bind(3, toUnixMs(i.opened_at))
-          .bind(4, toMs(i.resolved_at)).bind(5, faults::stringsToJson(i.circuits))
+      st.bind(1, i.id)
+          .bind(2, i.root_cause)
+          .bind(3, toUnixMs(i.opened_at))
+          .bind(4, toMs(i.resolved_at))
+          .bind(5, faults::stringsToJson(i.circuits))
           .bind(6, faults::decisionToJson(i.decision));
       if (st.step() != SQLITE_DONE) return error("cannot write incident " + i.id);
     }
@@ -304,10 +327,17 @@ Result<void> SqliteStore::write(const Batch& b) {
               " ON CONFLICT(circuit, start_ms) DO UPDATE SET end_ms=?3, fault_id=?4, party=?5,"
               " location=?6, clause=?7, maintenance=?8, force_majeure=?9");
       if (!st.ok()) return fail(path_, st.err());
-      st.bind(1, iv.circuit).bind(2, toUnixMs(iv.start)).bind(3, toMs(iv.end))
-          .bind(4, iv.fault_id).bind(5, toString(iv.party)).bind(6, toString(iv.location))
-          .bind(7, iv.clause).bind(8, iv.maintenance).bind(9, iv.force_majeure);
-      if (st.step() != SQLITE_DONE) return error("cannot write an outage interval of " + iv.circuit);
+      st.bind(1, iv.circuit)
+          .bind(2, toUnixMs(iv.start))
+          .bind(3, toMs(iv.end))
+          .bind(4, iv.fault_id)
+          .bind(5, toString(iv.party))
+          .bind(6, toString(iv.location))
+          .bind(7, iv.clause)
+          .bind(8, iv.maintenance)
+          .bind(9, iv.force_majeure);
+      if (st.step() != SQLITE_DONE)
+        return error("cannot write an outage interval of " + iv.circuit);
     }
     for (const auto& o : b.outbox) {
       // One row per (channel, transition): a replayed batch cannot queue a second copy.
@@ -315,12 +345,19 @@ Result<void> SqliteStore::write(const Batch& b) {
               "INSERT OR IGNORE INTO outbox(channel, key, fault_id, seq, payload, created_ms,"
               " attempts, next_attempt_ms) VALUES(?,?,?,?,?,?,0,?)");
       if (!st.ok()) return fail(path_, st.err());
-      st.bind(1, o.channel).bind(2, o.key).bind(3, o.fault_id).bind(4, o.seq).bind(5, o.payload)
-          .bind(6, toUnixMs(o.created)).bind(7, toUnixMs(o.next_attempt));
+      st.bind(1, o.channel)
+          .bind(2, o.key)
+          .bind(3, o.fault_id)
+          .bind(4, o.seq)
+          .bind(5, o.payload)
+          .bind(6, toUnixMs(o.created))
+          .bind(7, toUnixMs(o.next_attempt));
       if (st.step() != SQLITE_DONE) return error("cannot queue notification " + o.key);
     }
     for (const auto& [k, v] : b.meta) {
-      Stmt st(*this, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value=?2");
+      Stmt st(
+          *this,
+          "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value=?2");
       if (!st.ok()) return fail(path_, st.err());
       st.bind(1, k).bind(2, v);
       if (st.step() != SQLITE_DONE) return error("cannot write meta " + k);
@@ -329,8 +366,10 @@ Result<void> SqliteStore::write(const Batch& b) {
   };
   auto r = body();
   if (r) {
-    if (auto c = exec("COMMIT"); !c) r = fail(path_, "cannot commit: " + c.error().what);
-    else return {};
+    if (auto c = exec("COMMIT"); !c)
+      r = fail(path_, "cannot commit: " + c.error().what);
+    else
+      return {};
   }
   // A failed statement or commit (disk full, read-only file) must leave nothing half-written.
   if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK");
@@ -342,7 +381,8 @@ Result<std::vector<Fault>> SqliteStore::queryFaults(const std::string& where) {
           "SELECT id, circuit, cause, incident, root_cause, state, circuit_state, first_seen_ms,"
           " last_change_ms, down_since_ms, recovered_ms, resolved_ms, closed_ms, acked_by,"
           " acked_ms, ticket, reported_by, reported_ms, closed_by, transitions, decision,"
-          " occurrences, down_ms FROM faults " + where + " ORDER BY id");
+          " occurrences, down_ms FROM faults " +
+              where + " ORDER BY id");
   if (!st.ok()) return fail(path_, st.err());
   std::vector<Fault> out;
   int rc;
@@ -383,8 +423,10 @@ Result<std::vector<Fault>> SqliteStore::queryFaults(const std::string& where) {
 
 Result<std::vector<Fault>> SqliteStore::faults(FaultFilter filter) {
   switch (filter) {
-    case FaultFilter::All: return queryFaults("");
-    case FaultFilter::NotClosed: return queryFaults("WHERE state <> 'closed'");
+    case FaultFilter::All:
+      return queryFaults("");
+    case FaultFilter::NotClosed:
+      return queryFaults("WHERE state <> 'closed'");
     case FaultFilter::Active:
       return queryFaults("WHERE state IN ('open','acknowledged','reported')");
   }
@@ -425,19 +467,24 @@ Result<std::vector<faults::Transition>> SqliteStore::transitions(const std::stri
 }
 
 Result<std::vector<faults::Note>> SqliteStore::notes(const std::string& fault_id) {
-  Stmt st(*this, "SELECT fault_id, time_ms, author, text, checked FROM notes WHERE fault_id = ? ORDER BY id");
+  Stmt st(
+      *this,
+      "SELECT fault_id, time_ms, author, text, checked FROM notes WHERE fault_id = ? ORDER BY id");
   if (!st.ok()) return fail(path_, st.err());
   st.bind(1, fault_id);
   std::vector<faults::Note> out;
   int rc;
   while ((rc = st.step()) == SQLITE_ROW)
-    out.push_back(faults::Note{st.text(0), fromUnixMs(st.i64(1)), st.text(2), st.text(3), st.i64(4) != 0});
+    out.push_back(
+        faults::Note{st.text(0), fromUnixMs(st.i64(1)), st.text(2), st.text(3), st.i64(4) != 0});
   if (rc != SQLITE_DONE) return error("cannot read notes");
   return out;
 }
 
-Result<std::vector<faults::Acknowledgement>> SqliteStore::acknowledgements(const std::string& fault_id) {
-  Stmt st(*this, "SELECT fault_id, time_ms, who FROM acknowledgements WHERE fault_id = ? ORDER BY id");
+Result<std::vector<faults::Acknowledgement>> SqliteStore::acknowledgements(
+    const std::string& fault_id) {
+  Stmt st(*this,
+          "SELECT fault_id, time_ms, who FROM acknowledgements WHERE fault_id = ? ORDER BY id");
   if (!st.ok()) return fail(path_, st.err());
   st.bind(1, fault_id);
   std::vector<faults::Acknowledgement> out;
@@ -449,8 +496,10 @@ Result<std::vector<faults::Acknowledgement>> SqliteStore::acknowledgements(const
 }
 
 Result<std::vector<faults::Incident>> SqliteStore::incidents(bool open_only) {
-  Stmt st(*this, std::string("SELECT id, root_cause, opened_ms, resolved_ms, circuits, decision FROM incidents") +
-                     (open_only ? " WHERE resolved_ms IS NULL" : "") + " ORDER BY opened_ms, id");
+  Stmt st(*this,
+          std::string(
+              "SELECT id, root_cause, opened_ms, resolved_ms, circuits, decision FROM incidents") +
+              (open_only ? " WHERE resolved_ms IS NULL" : "") + " ORDER BY opened_ms, id");
   if (!st.ok()) return fail(path_, st.err());
   std::vector<faults::Incident> out;
   int rc;
@@ -473,11 +522,12 @@ Result<std::vector<faults::Incident>> SqliteStore::incidents(bool open_only) {
 }
 
 Result<std::vector<faults::OutageInterval>> SqliteStore::queryIntervals(const std::string& where,
-                                                                       std::int64_t a,
-                                                                       std::int64_t b) {
+                                                                        std::int64_t a,
+                                                                        std::int64_t b) {
   Stmt st(*this,
           "SELECT circuit, start_ms, end_ms, fault_id, party, location, clause, maintenance,"
-          " force_majeure FROM outage_intervals " + where + " ORDER BY circuit, start_ms");
+          " force_majeure FROM outage_intervals " +
+              where + " ORDER BY circuit, start_ms");
   if (!st.ok()) return fail(path_, st.err());
   if (where.find("?1") != std::string::npos) st.bind(1, a).bind(2, b);
   std::vector<faults::OutageInterval> out;
@@ -524,9 +574,13 @@ Result<void> SqliteStore::putInventory(const Inventory& inv) {
               "INSERT INTO maintenance_windows(id, start_ms, end_ms, notified_ms, circuits,"
               " devices, force_majeure, reference) VALUES(?,?,?,?,?,?,?,?)");
       if (!st.ok()) return fail(path_, st.err());
-      st.bind(1, m.id).bind(2, toUnixMs(m.start)).bind(3, toUnixMs(m.end))
-          .bind(4, toMs(m.notified_at)).bind(5, faults::stringsToJson(m.circuits))
-          .bind(6, faults::stringsToJson(m.devices)).bind(7, m.force_majeure)
+      st.bind(1, m.id)
+          .bind(2, toUnixMs(m.start))
+          .bind(3, toUnixMs(m.end))
+          .bind(4, toMs(m.notified_at))
+          .bind(5, faults::stringsToJson(m.circuits))
+          .bind(6, faults::stringsToJson(m.devices))
+          .bind(7, m.force_majeure)
           .bind(8, m.reference);
       if (st.step() != SQLITE_DONE) return error("cannot write maintenance window " + m.id);
     }
@@ -534,8 +588,10 @@ Result<void> SqliteStore::putInventory(const Inventory& inv) {
   };
   auto r = body();
   if (r) {
-    if (auto c = exec("COMMIT"); c) return {};
-    else r = c;
+    if (auto c = exec("COMMIT"); c)
+      return {};
+    else
+      r = c;
   }
   if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK");
   return r;
@@ -622,19 +678,24 @@ Result<std::vector<OutboxRow>> SqliteStore::outbox() {
 }
 
 Result<void> SqliteStore::markSent(std::int64_t id, TimePoint t) {
-  Stmt st(*this, "UPDATE outbox SET sent_ms = ?, attempts = attempts + 1 WHERE id = ? AND sent_ms IS NULL");
+  Stmt st(
+      *this,
+      "UPDATE outbox SET sent_ms = ?, attempts = attempts + 1 WHERE id = ? AND sent_ms IS NULL");
   if (!st.ok()) return fail(path_, st.err());
   st.bind(1, toUnixMs(t)).bind(2, id);
-  if (st.step() != SQLITE_DONE) return error("cannot mark notification " + std::to_string(id) + " sent");
+  if (st.step() != SQLITE_DONE)
+    return error("cannot mark notification " + std::to_string(id) + " sent");
   return {};
 }
 
 Result<void> SqliteStore::markRetry(std::int64_t id, int attempts, TimePoint next,
-                                   const std::string& err) {
-  Stmt st(*this, "UPDATE outbox SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE id = ?");
+                                    const std::string& err) {
+  Stmt st(*this,
+          "UPDATE outbox SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE id = ?");
   if (!st.ok()) return fail(path_, st.err());
   st.bind(1, attempts).bind(2, toUnixMs(next)).bind(3, err).bind(4, id);
-  if (st.step() != SQLITE_DONE) return error("cannot reschedule notification " + std::to_string(id));
+  if (st.step() != SQLITE_DONE)
+    return error("cannot reschedule notification " + std::to_string(id));
   return {};
 }
 

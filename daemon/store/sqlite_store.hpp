@@ -16,8 +16,8 @@ namespace circuitd::store {
 
 /// Options for opening a store file.
 struct SqliteOptions {
-  bool create = true;         ///< create the file when missing (false: error)
-  int busy_timeout_ms = 5000; ///< wait this long for another writer
+  bool create = true;          ///< create the file when missing (false: error)
+  int busy_timeout_ms = 5000;  ///< wait this long for another writer
 };
 
 /// The schema, one entry per version: migration i takes the file from version i to i + 1.
@@ -67,7 +67,7 @@ class SqliteStore final : public Store {
   sqlite3_stmt* prepare(const std::string& sql, std::string& err);
   Result<std::vector<faults::Fault>> queryFaults(const std::string& where);
   Result<std::vector<faults::OutageInterval>> queryIntervals(const std::string& where,
-                                                            std::int64_t a, std::int64_t b);
+                                                             std::int64_t a, std::int64_t b);
 
   sqlite3* db_ = nullptr;
   std::string path_;

@@ -18,15 +18,15 @@ namespace circuitd::store {
 
 /// One notification waiting for (or done with) delivery on one channel.
 struct OutboxRow {
-  std::int64_t id = 0;          ///< assigned by the store
-  std::string channel;          ///< channel name from the notifier configuration
-  std::string key;              ///< idempotency key: "<fault_id>/<seq>"; unique per channel
+  std::int64_t id = 0;  ///< assigned by the store
+  std::string channel;  ///< channel name from the notifier configuration
+  std::string key;      ///< idempotency key: "<fault_id>/<seq>"; unique per channel
   std::string fault_id;
   int seq = 0;
-  std::string payload;          ///< channel-neutral event JSON (see docs/faults.md)
+  std::string payload;  ///< channel-neutral event JSON (see docs/faults.md)
   TimePoint created;
   int attempts = 0;
-  TimePoint next_attempt;       ///< not before this time
+  TimePoint next_attempt;  ///< not before this time
   std::optional<TimePoint> sent_at;
   std::string last_error;
 };

@@ -27,13 +27,16 @@ bool contains(const std::string& s, const char* what) { return s.find(what) != s
 
 Col classifyHeader(const std::string& raw) {
   const std::string h = removeBlanks(raw);
-  for (const char* k : {"链路号", "链路编号", "电路编号", "电路代号", "电路号", "专线号", "业务号码", "线路编号", "链路ID"})
+  for (const char* k : {"链路号", "链路编号", "电路编号", "电路代号", "电路号", "专线号",
+                        "业务号码", "线路编号", "链路ID"})
     if (contains(h, k)) return Col::Link;
   if (contains(h, "序号") || h == "序" || h == "No." || h == "No") return Col::Seq;
   for (const char* k : {"期限", "租期", "起止", "服务期", "协议期", "起租"})
     if (contains(h, k)) return Col::Term;
-  if (contains(h, "年") && (contains(h, "费") || contains(h, "租") || contains(h, "金额"))) return Col::Annual;
-  if ((contains(h, "月") && (contains(h, "费") || contains(h, "租"))) || contains(h, "资费")) return Col::Monthly;
+  if (contains(h, "年") && (contains(h, "费") || contains(h, "租") || contains(h, "金额")))
+    return Col::Annual;
+  if ((contains(h, "月") && (contains(h, "费") || contains(h, "租"))) || contains(h, "资费"))
+    return Col::Monthly;
   if (contains(h, "带宽") || contains(h, "速率")) return Col::Bandwidth;
   for (const char* k : {"单位", "站点", "地址", "地点", "安装"})
     if (contains(h, k)) return Col::Site;
@@ -48,7 +51,8 @@ std::vector<std::string> splitCells(const std::string& line, Sep sep) {
     std::size_t start = 0;
     while (true) {
       const std::size_t t = line.find('\t', start);
-      cells.push_back(trim(line.substr(start, t == std::string::npos ? std::string::npos : t - start)));
+      cells.push_back(
+          trim(line.substr(start, t == std::string::npos ? std::string::npos : t - start)));
       if (t == std::string::npos) break;
       start = t + 1;
     }
@@ -61,7 +65,8 @@ std::vector<std::string> splitCells(const std::string& line, Sep sep) {
     std::size_t start = 0;
     while (true) {
       const std::size_t p = t.find('|', start);
-      cells.push_back(trim(t.substr(start, p == std::string::npos ? std::string::npos : p - start)));
+      cells.push_back(
+          trim(t.substr(start, p == std::string::npos ? std::string::npos : p - start)));
       if (p == std::string::npos) break;
       start = p + 1;
     }
@@ -85,8 +90,10 @@ std::vector<std::string> splitCells(const std::string& line, Sep sep) {
       ++blanks;
       continue;
     }
-    if (blanks >= 2 && !cur.empty()) flush();
-    else if (blanks == 1 && !cur.empty()) cur.push_back(U' ');
+    if (blanks >= 2 && !cur.empty())
+      flush();
+    else if (blanks == 1 && !cur.empty())
+      cur.push_back(U' ');
     blanks = 0;
     cur.push_back(c);
   }
@@ -117,7 +124,8 @@ bool textLike(const std::string& v) {
 int scoreCell(Col c, const std::string& v) {
   const bool empty = v.empty();
   switch (c) {
-    case Col::Seq: return parseInt(v) ? 2 : -5;
+    case Col::Seq:
+      return parseInt(v) ? 2 : -5;
     case Col::Link:
       if (empty || isPlaceholder(v)) return 0;
       if (linkLike(v)) return 2;
@@ -137,21 +145,24 @@ int scoreCell(Col c, const std::string& v) {
     case Col::Service:
       if (empty || isPlaceholder(v)) return 0;
       return textLike(v) ? 1 : -3;
-    case Col::Other: return 0;
+    case Col::Other:
+      return 0;
   }
   return 0;
 }
 
 // Suffixes of organisational units and premises: a site name ends with one of these.
 bool endsWithUnitSuffix(const std::string& s) {
-  static const std::vector<std::string> kSuffixes{"局", "所", "队", "室", "站", "中心", "点", "院", "部", "处", "科", "厅", "校", "馆", "厂", "场"};
+  static const std::vector<std::string> kSuffixes{"局", "所", "队", "室", "站", "中心", "点", "院",
+                                                  "部", "处", "科", "厅", "校", "馆",   "厂", "场"};
   for (const auto& x : kSuffixes)
     if (s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0) return true;
   return false;
 }
 
 bool serviceLike(const std::string& s) {
-  for (const char* k : {"电路", "专线", "宽带", "网", "调度", "报警", "VPN", "专网", "数据", "语音", "互联", "基站", "MSTP", "SDH", "以太"})
+  for (const char* k : {"电路", "专线", "宽带", "网", "调度", "报警", "VPN", "专网", "数据", "语音",
+                        "互联", "基站", "MSTP", "SDH", "以太"})
     if (contains(s, k)) return true;
   return false;
 }
@@ -165,7 +176,8 @@ struct RawRow {
   int seq = 0;
   int line = 0;
   std::vector<std::string> cells;
-  std::vector<std::pair<Col, std::string>> continuations;  // (column, text, line) from overflow lines
+  std::vector<std::pair<Col, std::string>>
+      continuations;  // (column, text, line) from overflow lines
   std::vector<int> continuation_lines;
 };
 
@@ -216,14 +228,17 @@ std::optional<Header> tryHeader(const std::string& line, int lineno) {
   return std::nullopt;
 }
 
-std::string where(const std::string& source, int line) { return source + ":" + std::to_string(line); }
+std::string where(const std::string& source, int line) {
+  return source + ":" + std::to_string(line);
+}
 
 // --- header facts ----------------------------------------------------------------------------
 
 std::string bracketless(const std::string& s) {
   std::string out;
   for (char32_t c : decode(s))
-    if (c != U'[' && c != U']' && c != U'【' && c != U'】' && !isBlank(c)) out += encode(std::u32string(1, c));
+    if (c != U'[' && c != U']' && c != U'【' && c != U'】' && !isBlank(c))
+      out += encode(std::u32string(1, c));
   return out;
 }
 
@@ -272,7 +287,8 @@ std::optional<std::string> contractNumber(const std::vector<std::string>& lines)
     if (pos == std::string::npos) continue;
     std::smatch m;
     const std::string rest = lines[i].substr(pos);
-    if (std::regex_search(rest, m, kNum) && std::any_of(m[1].first, m[1].second, [](char c) { return c >= '0' && c <= '9'; }))
+    if (std::regex_search(rest, m, kNum) &&
+        std::any_of(m[1].first, m[1].second, [](char c) { return c >= '0' && c <= '9'; }))
       return m[1].str();
     int seen = 0;
     for (std::size_t j = i + 1; j < lines.size() && seen < 4; ++j) {
@@ -297,18 +313,21 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
 
   // --- the circuit table --------------------------------------------------------------------
   std::optional<Header> header;
-  for (std::size_t i = 0; i < lines.size() && !header; ++i) header = tryHeader(lines[i], static_cast<int>(i + 1));
+  for (std::size_t i = 0; i < lines.size() && !header; ++i)
+    header = tryHeader(lines[i], static_cast<int>(i + 1));
 
   ImportResult result;
   auto& info = result.contract;
   const auto number = contractNumber(lines);
   if (!header && !number)
-    return fail(source, "not a circuit contract: no contract number (合同编号) and no circuit table "
-                        "(a header row naming 序号, 单位, 链路号 and fee columns)");
+    return fail(source,
+                "not a circuit contract: no contract number (合同编号) and no circuit table "
+                "(a header row naming 序号, 单位, 链路号 and fee columns)");
   if (!number) return fail(source, "no contract number (合同编号) found");
   if (!header)
-    return fail(source, "no circuit table found: expected a header row naming 序号, 单位, 链路号, "
-                        "资费 (元/月) and 年资费 columns");
+    return fail(source,
+                "no circuit table found: expected a header row naming 序号, 单位, 链路号, "
+                "资费 (元/月) and 年资费 columns");
   info.number = *number;
   info.customer = partyAfter(lines, "甲方").value_or("");
   info.carrier = partyAfter(lines, "乙方").value_or("");
@@ -354,14 +373,19 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
     if (tryHeader(line, lineno)) continue;  // header repeated after a page break
     if (is_total) {
       const int ai = h.index(Col::Annual);
-      if (ai >= 0 && ai < static_cast<int>(cells.size()) && parseMoney(cells[ai])) table_total = parseMoney(cells[ai]);
+      if (ai >= 0 && ai < static_cast<int>(cells.size()) && parseMoney(cells[ai]))
+        table_total = parseMoney(cells[ai]);
       else
         for (auto it = cells.rbegin(); it != cells.rend(); ++it)
-          if (auto v = parseMoney(*it)) { table_total = v; break; }
+          if (auto v = parseMoney(*it)) {
+            table_total = v;
+            break;
+          }
       table_total_line = lineno;
       break;
     }
-    const std::string seq_cell = seq_idx < static_cast<int>(cells.size()) ? cells[seq_idx] : std::string();
+    const std::string seq_cell =
+        seq_idx < static_cast<int>(cells.size()) ? cells[seq_idx] : std::string();
     if (auto seq = parseInt(seq_cell)) {
       raws.push_back(RawRow{*seq, lineno, std::move(cells), {}, {}});
       continue;
@@ -376,7 +400,8 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
       raws.back().continuation_lines.push_back(lineno);
       continue;
     }
-    return fail(where(source, lineno), "table row does not start with a sequence number: '" + t + "'");
+    return fail(where(source, lineno),
+                "table row does not start with a sequence number: '" + t + "'");
   }
   if (raws.empty()) return fail(where(source, h.line), "the circuit table has no rows");
 
@@ -392,8 +417,11 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
     bool best_merged = false;
     auto consider = [&](std::vector<Col> cols, std::vector<std::string> cells, bool merged) {
       int s = 0;
-      for (std::size_t k = 0; k < cols.size(); ++k) s += scoreCell(cols[k], k < cells.size() ? cells[k] : std::string());
-      if (s > best_score) best_score = s, best_cols = std::move(cols), best_cells = std::move(cells), best_merged = merged;
+      for (std::size_t k = 0; k < cols.size(); ++k)
+        s += scoreCell(cols[k], k < cells.size() ? cells[k] : std::string());
+      if (s > best_score)
+        best_score = s, best_cols = std::move(cols), best_cells = std::move(cells),
+        best_merged = merged;
     };
     {
       std::vector<std::string> cells = raw.cells;
@@ -404,7 +432,8 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
     }
     std::vector<std::string> stripped = raw.cells;
     while (!stripped.empty() && stripped.back().empty()) stripped.pop_back();
-    if (site_idx >= 0 && svc_idx >= 0 && std::abs(site_idx - svc_idx) == 1 && static_cast<int>(stripped.size()) == H - 1) {
+    if (site_idx >= 0 && svc_idx >= 0 && std::abs(site_idx - svc_idx) == 1 &&
+        static_cast<int>(stripped.size()) == H - 1) {
       // Site and service merged into one cell: the row has one cell fewer than the header.
       const int k = std::min(site_idx, svc_idx);
       std::vector<Col> cols;
@@ -413,7 +442,8 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
       consider(cols, stripped, true);
     }
     if (best_cols.empty())
-      return fail(where(source, raw.line), "row " + std::to_string(raw.seq) + " has " + std::to_string(raw.cells.size()) +
+      return fail(where(source, raw.line), "row " + std::to_string(raw.seq) + " has " +
+                                               std::to_string(raw.cells.size()) +
                                                " cells but the header has " + std::to_string(H));
     Row r;
     r.seq = raw.seq;
@@ -428,16 +458,29 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
           r.site = joinPieces(v, true);
           r.site_cell = v;
           break;
-        case Col::Service: r.service = joinPieces(v, false); break;
-        case Col::Link: r.link_raw = v; break;
-        case Col::Bandwidth: r.bw_raw = v; break;
-        case Col::Monthly: r.monthly_raw = v; break;
-        case Col::Annual: r.annual_raw = v; break;
-        case Col::Term: r.term_raw = v; break;
+        case Col::Service:
+          r.service = joinPieces(v, false);
+          break;
+        case Col::Link:
+          r.link_raw = v;
+          break;
+        case Col::Bandwidth:
+          r.bw_raw = v;
+          break;
+        case Col::Monthly:
+          r.monthly_raw = v;
+          break;
+        case Col::Annual:
+          r.annual_raw = v;
+          break;
+        case Col::Term:
+          r.term_raw = v;
+          break;
         case Col::Other:
           if (best_merged && static_cast<int>(k) == std::min(site_idx, svc_idx)) r.merged_text = v;
           break;
-        case Col::Seq: break;
+        case Col::Seq:
+          break;
       }
     }
     for (auto& [col, extra] : r.continuations) {
@@ -453,8 +496,11 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
       std::smatch m;
       const std::string& cell = raw.cells[site_idx];
       if (std::regex_search(cell, m, kRepeatedWrapDigit))
-        code_repairs.push_back({kSiteInferred, {r.seq}, std::nullopt,
-                                "site code '" + m[0].str() + "' read as '" + m[1].str() + m[3].str().substr(1) +
+        code_repairs.push_back({kSiteInferred,
+                                {r.seq},
+                                std::nullopt,
+                                "site code '" + m[0].str() + "' read as '" + m[1].str() +
+                                    m[3].str().substr(1) +
                                     "' (the digit at the line wrap is printed twice)"});
     }
     rows.push_back(std::move(r));
@@ -482,10 +528,11 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
     int group_first = -1;
     auto closeGroup = [&](int last) {
       if (group && group_first >= 0 && last >= group_first)
-        anomalies.push_back({kSiteInferred, rowsOf(group_first, last, rows), std::nullopt,
-                             "rows sit under the group '" + *group +
-                                 "' with the unit in the service column: the unit is taken as the site and the "
-                                 "group as the service"});
+        anomalies.push_back(
+            {kSiteInferred, rowsOf(group_first, last, rows), std::nullopt,
+             "rows sit under the group '" + *group +
+                 "' with the unit in the service column: the unit is taken as the site and the "
+                 "group as the service"});
       group.reset();
       group_first = -1;
     };
@@ -517,14 +564,16 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
   // Site and service merged into one cell: split at the longest service named elsewhere.
   {
     std::vector<std::string> services(known_services.begin(), known_services.end());
-    std::sort(services.begin(), services.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    std::sort(services.begin(), services.end(),
+              [](const auto& a, const auto& b) { return a.size() > b.size(); });
     int block_first = -1;
     std::string block_service;
     auto closeBlock = [&](int last) {
       if (block_first >= 0)
-        anomalies.push_back({kSiteInferred, rowsOf(block_first, last, rows), std::nullopt,
-                             "site and service were merged into one cell; split before the service '" +
-                                 block_service + "'"});
+        anomalies.push_back(
+            {kSiteInferred, rowsOf(block_first, last, rows), std::nullopt,
+             "site and service were merged into one cell; split before the service '" +
+                 block_service + "'"});
       block_first = -1;
     };
     for (int i = 0; i < static_cast<int>(rows.size()); ++i) {
@@ -536,7 +585,8 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
       const std::string joined = joinPieces(r.merged_text, false);
       std::string svc;
       for (const auto& s : services)
-        if (joined.size() > s.size() && joined.compare(joined.size() - s.size(), s.size(), s) == 0) {
+        if (joined.size() > s.size() &&
+            joined.compare(joined.size() - s.size(), s.size(), s) == 0) {
           svc = s;
           break;
         }
@@ -547,7 +597,8 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
         // No known service matches: the first blank-separated piece is the site.
         const auto sp = r.merged_text.find(' ');
         r.site = joinPieces(r.merged_text.substr(0, sp), true);
-        r.service = sp == std::string::npos ? std::string() : joinPieces(r.merged_text.substr(sp + 1), false);
+        r.service = sp == std::string::npos ? std::string()
+                                            : joinPieces(r.merged_text.substr(sp + 1), false);
         svc = r.service.empty() ? "(none)" : r.service;
       }
       r.site_explicit = !r.site.empty();
@@ -566,8 +617,11 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
       r.site = joinTwo(r.site, extra, true);
       const std::string at = where(source, r.continuation_lines[k]);
       if (r.site != before)
-        anomalies.push_back({kSiteInferred, {r.seq}, std::nullopt,
-                             "site continued after a page break (" + at + " '" + extra + "'): joined as '" + r.site + "'"});
+        anomalies.push_back({kSiteInferred,
+                             {r.seq},
+                             std::nullopt,
+                             "site continued after a page break (" + at + " '" + extra +
+                                 "'): joined as '" + r.site + "'"});
     }
   }
 
@@ -580,7 +634,9 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
     int end = -1;
     for (int j = i + 1; j < static_cast<int>(rows.size()) && j <= i + 4; ++j) {
       const Row& n = rows[j];
-      if (!n.site_explicit || n.swapped || n.merged || startsWithCode(n.site) || decode(n.site).size() > 6) break;
+      if (!n.site_explicit || n.swapped || n.merged || startsWithCode(n.site) ||
+          decode(n.site).size() > 6)
+        break;
       acc = joinTwo(acc, n.site, true);
       if (endsWithUnitSuffix(acc)) {
         end = j;
@@ -591,8 +647,9 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
     std::string pieces;
     for (int k = i; k <= end; ++k) pieces += (k > i ? "' + '" : "'") + rows[k].site_cell;
     anomalies.push_back({kSiteInferred, rowsOf(i, end, rows), std::nullopt,
-                         "site name split over rows " + std::to_string(rows[i].seq) + "-" + std::to_string(rows[end].seq) +
-                             " (" + pieces + "') joined as '" + acc + "'"});
+                         "site name split over rows " + std::to_string(rows[i].seq) + "-" +
+                             std::to_string(rows[end].seq) + " (" + pieces + "') joined as '" +
+                             acc + "'"});
     for (int k = i; k <= end; ++k) rows[k].site = acc;
     i = end;
   }
@@ -604,8 +661,9 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
     auto flush = [&] {
       if (source_row >= 0 && !carried.empty())
         anomalies.push_back({kSiteInferred, carried, std::nullopt,
-                             "blank site (merged cell) carried down from row " + std::to_string(rows[source_row].seq) +
-                                 ": '" + rows[source_row].site + "'"});
+                             "blank site (merged cell) carried down from row " +
+                                 std::to_string(rows[source_row].seq) + ": '" +
+                                 rows[source_row].site + "'"});
       carried.clear();
     };
     for (int i = 0; i < static_cast<int>(rows.size()); ++i) {
@@ -649,7 +707,8 @@ Result<ImportResult> parseContractText(std::string_view text, const std::string&
     in.annual_fee = *annual;
     if (!r.term_raw.empty() && !isPlaceholder(r.term_raw)) {
       const auto dates = findDates(r.term_raw);
-      if (dates.size() < 2) return fail(at, "term '" + r.term_raw + "' does not name a start and an end date");
+      if (dates.size() < 2)
+        return fail(at, "term '" + r.term_raw + "' does not name a start and an end date");
       if (dates[1] < dates[0]) return fail(at, "term '" + r.term_raw + "' ends before it starts");
       in.term_start = dates[0];
       in.term_end = dates[1];

@@ -14,32 +14,33 @@ namespace circuitd::contract {
 
 /// Facts read from the contract body (clauses 2.1, 6.1, 7.4.1, 12.1) plus the computed total.
 struct ContractInfo {
-  std::string number;                      ///< 合同编号, e.g. "XJWLM2405957CGN00"
-  std::string customer;                    ///< 甲方
-  std::string carrier;                     ///< 乙方
-  std::optional<std::string> period_start; ///< ISO date (6.1, else 12.1)
-  std::optional<std::string> period_end;   ///< ISO date
-  std::optional<double> declared_total;    ///< 6.1 total in yuan
-  double computed_total = 0;               ///< sum of the rows' annual fees
-  std::optional<int> declared_count;       ///< 2.1 number of circuits
-  std::string hotline;                     ///< 7.4.1 fault hotline
+  std::string number;                       ///< 合同编号, e.g. "XJWLM2405957CGN00"
+  std::string customer;                     ///< 甲方
+  std::string carrier;                      ///< 乙方
+  std::optional<std::string> period_start;  ///< ISO date (6.1, else 12.1)
+  std::optional<std::string> period_end;    ///< ISO date
+  std::optional<double> declared_total;     ///< 6.1 total in yuan
+  double computed_total = 0;                ///< sum of the rows' annual fees
+  std::optional<int> declared_count;        ///< 2.1 number of circuits
+  std::string hotline;                      ///< 7.4.1 fault hotline
 };
 
 /// One row of the circuit list, normalised.
 struct ContractCircuit {
-  int seq = 0;                            ///< 序号 as printed (CSV: data row number)
-  std::optional<std::string> link_id;     ///< usable link id (spaces repaired); empty when missing/malformed
-  std::string raw_link_id;                ///< the cell as extracted
+  int seq = 0;  ///< 序号 as printed (CSV: data row number)
+  std::optional<std::string>
+      link_id;              ///< usable link id (spaces repaired); empty when missing/malformed
+  std::string raw_link_id;  ///< the cell as extracted
   std::string site;
   std::string service;
-  std::optional<double> bandwidth_mbps;   ///< empty for "/"
+  std::optional<double> bandwidth_mbps;  ///< empty for "/"
   double monthly_fee = 0;
   double annual_fee = 0;
   std::optional<std::string> term_start;  ///< ISO date, empty for "/"
   std::optional<std::string> term_end;    ///< ISO date
   bool review = false;                    ///< a human must check this row (link id or fee problem)
-  std::string key;                        ///< link id when valid and unique, else "<contract>#<seq>"
-  int line = 0;                           ///< 1-based line in the source text
+  std::string key;  ///< link id when valid and unique, else "<contract>#<seq>"
+  int line = 0;     ///< 1-based line in the source text
 };
 
 /// Anomaly kinds, as written in JSON.

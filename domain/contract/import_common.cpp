@@ -21,31 +21,35 @@ std::optional<std::chrono::year_month_day> isoDate(const std::string& s) {
   const int y = std::stoi(d[0].substr(0, 4));
   const unsigned m = static_cast<unsigned>(std::stoi(d[0].substr(5, 2)));
   const unsigned dd = static_cast<unsigned>(std::stoi(d[0].substr(8, 2)));
-  return std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{dd}};
+  return std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m},
+                                     std::chrono::day{dd}};
 }
 
 // "4 months" when the term is whole calendar months, otherwise "N days".
 std::string termLength(std::chrono::year_month_day a, std::chrono::year_month_day b) {
   using namespace std::chrono;
-  const bool whole = a.day() == day{1} && year_month_day{year_month_day_last{b.year(), month_day_last{b.month()}}} == b;
+  const bool whole = a.day() == day{1} &&
+                     year_month_day{year_month_day_last{b.year(), month_day_last{b.month()}}} == b;
   if (whole) {
-    const int months = (int(b.year()) - int(a.year())) * 12 + int(unsigned(b.month())) - int(unsigned(a.month())) + 1;
+    const int months = (int(b.year()) - int(a.year())) * 12 + int(unsigned(b.month())) -
+                       int(unsigned(a.month())) + 1;
     return std::to_string(months) + (months == 1 ? " month" : " months");
   }
   return std::to_string((sys_days{b} - sys_days{a}).count() + 1) + " days (by actual days, 6.5.1)";
 }
 
 int kindOrder(const std::string& k) {
-  static const std::vector<std::string> order{kDuplicateLinkId, kMissingLinkId, kRepairedLinkId, kMalformedLinkId,
-                                              kFeeMismatch,     kTotalMismatch, kCountMismatch,  kSiteInferred};
+  static const std::vector<std::string> order{kDuplicateLinkId, kMissingLinkId, kRepairedLinkId,
+                                              kMalformedLinkId, kFeeMismatch,   kTotalMismatch,
+                                              kCountMismatch,   kSiteInferred};
   const auto it = std::find(order.begin(), order.end(), k);
   return static_cast<int>(it - order.begin());
 }
 
 }  // namespace
 
-void finishImport(ImportResult& result, std::vector<RowInput> rows, LinkIdRules rules, std::optional<double> table_total,
-                  const std::string& table_total_where) {
+void finishImport(ImportResult& result, std::vector<RowInput> rows, LinkIdRules rules,
+                  std::optional<double> table_total, const std::string& table_total_where) {
   static const std::regex kContractId(R"(^[A-Z]{0,10}[0-9]{6,}$)");
   static const std::regex kNetboxId(R"(^[A-Za-z0-9][A-Za-z0-9._:/#-]*$)");
   auto& info = result.contract;
@@ -66,20 +70,29 @@ void finishImport(ImportResult& result, std::vector<RowInput> rows, LinkIdRules 
     c.term_end = in.term_end;
     const std::string raw = trim(in.link_raw);
     if (raw.empty() || isPlaceholder(raw)) {
-      anomalies.push_back({kMissingLinkId, {c.seq}, std::nullopt,
-                           raw.empty() ? "link id cell is blank" : "link id cell is '" + raw + "' (none given)"});
+      anomalies.push_back(
+          {kMissingLinkId,
+           {c.seq},
+           std::nullopt,
+           raw.empty() ? "link id cell is blank" : "link id cell is '" + raw + "' (none given)"});
       c.review = true;
     } else {
       const std::string cand = removeBlanks(raw);
-      const bool valid = std::regex_match(cand, rules == LinkIdRules::Contract ? kContractId : kNetboxId);
+      const bool valid =
+          std::regex_match(cand, rules == LinkIdRules::Contract ? kContractId : kNetboxId);
       if (valid) {
         c.link_id = cand;
         if (cand != raw)
-          anomalies.push_back({kRepairedLinkId, {c.seq}, cand, "spaces taken out of '" + raw + "'"});
+          anomalies.push_back(
+              {kRepairedLinkId, {c.seq}, cand, "spaces taken out of '" + raw + "'"});
       } else {
-        anomalies.push_back({kMalformedLinkId, {c.seq}, raw,
+        anomalies.push_back({kMalformedLinkId,
+                             {c.seq},
+                             raw,
                              rules == LinkIdRules::Contract
-                                 ? "'" + raw + "' is not a link id (optional letters, then at least six digits); ask the carrier for the right one"
+                                 ? "'" + raw +
+                                       "' is not a link id (optional letters, then at least six "
+                                       "digits); ask the carrier for the right one"
                                  : "'" + raw + "' is not a usable circuit id"});
         c.review = true;
       }
@@ -106,9 +119,12 @@ void finishImport(ImportResult& result, std::vector<RowInput> rows, LinkIdRules 
         how = "12 months (no term and no contract period)";
       }
       if (std::fabs(expected - c.annual_fee) > 0.005) {
-        anomalies.push_back({kFeeMismatch, {c.seq}, c.link_id,
-                             "annual fee " + formatNumber(c.annual_fee) + " differs from monthly fee " +
-                                 formatNumber(c.monthly_fee) + " x " + how + " = " + formatNumber(expected)});
+        anomalies.push_back({kFeeMismatch,
+                             {c.seq},
+                             c.link_id,
+                             "annual fee " + formatNumber(c.annual_fee) +
+                                 " differs from monthly fee " + formatNumber(c.monthly_fee) +
+                                 " x " + how + " = " + formatNumber(expected)});
         c.review = true;
       }
     }
@@ -128,7 +144,8 @@ void finishImport(ImportResult& result, std::vector<RowInput> rows, LinkIdRules 
     }
     anomalies.push_back({kDuplicateLinkId, seqs, id,
                          "link id " + id + " appears on " + std::to_string(idx.size()) +
-                             " rows; each row keeps a key of contract number and row until the carrier confirms the right ids"});
+                             " rows; each row keeps a key of contract number and row until the "
+                             "carrier confirms the right ids"});
   }
 
   std::map<int, int> seq_count;
@@ -137,22 +154,33 @@ void finishImport(ImportResult& result, std::vector<RowInput> rows, LinkIdRules 
     total += c.annual_fee;
     const int n = ++seq_count[c.seq];
     const bool unique = c.link_id && by_link[*c.link_id].size() == 1;
-    c.key = unique ? *c.link_id : info.number + "#" + std::to_string(c.seq) + (n > 1 ? "." + std::to_string(n) : "");
+    c.key =
+        unique ? *c.link_id
+               : info.number + "#" + std::to_string(c.seq) + (n > 1 ? "." + std::to_string(n) : "");
   }
   info.computed_total = roundToCents(total);
 
   if (info.declared_total && std::fabs(*info.declared_total - info.computed_total) > 0.005)
-    anomalies.push_back({kTotalMismatch, {}, std::nullopt,
-                         "annual fees add up to " + formatNumber(info.computed_total) + " but clause 6.1 declares " +
-                             formatNumber(*info.declared_total) + " (difference " +
+    anomalies.push_back({kTotalMismatch,
+                         {},
+                         std::nullopt,
+                         "annual fees add up to " + formatNumber(info.computed_total) +
+                             " but clause 6.1 declares " + formatNumber(*info.declared_total) +
+                             " (difference " +
                              formatNumber(info.computed_total - *info.declared_total) + ")"});
   if (table_total && std::fabs(*table_total - info.computed_total) > 0.005)
-    anomalies.push_back({kTotalMismatch, {}, std::nullopt,
-                         "annual fees add up to " + formatNumber(info.computed_total) + " but the table's total row (" +
-                             table_total_where + ") says " + formatNumber(*table_total)});
+    anomalies.push_back({kTotalMismatch,
+                         {},
+                         std::nullopt,
+                         "annual fees add up to " + formatNumber(info.computed_total) +
+                             " but the table's total row (" + table_total_where + ") says " +
+                             formatNumber(*table_total)});
   if (info.declared_count && *info.declared_count != static_cast<int>(result.circuits.size()))
-    anomalies.push_back({kCountMismatch, {}, std::nullopt,
-                         "the table lists " + std::to_string(result.circuits.size()) + " circuits but clause 2.1 declares " +
+    anomalies.push_back({kCountMismatch,
+                         {},
+                         std::nullopt,
+                         "the table lists " + std::to_string(result.circuits.size()) +
+                             " circuits but clause 2.1 declares " +
                              std::to_string(*info.declared_count)});
   if (!seq_count.empty()) {
     std::vector<int> missing, repeated;
@@ -167,9 +195,11 @@ void finishImport(ImportResult& result, std::vector<RowInput> rows, LinkIdRules 
       return out;
     };
     if (!missing.empty() && rules == LinkIdRules::Contract)
-      anomalies.push_back({kCountMismatch, missing, std::nullopt, "row numbers missing from the table: " + list(missing)});
+      anomalies.push_back({kCountMismatch, missing, std::nullopt,
+                           "row numbers missing from the table: " + list(missing)});
     if (!repeated.empty())
-      anomalies.push_back({kCountMismatch, repeated, std::nullopt, "row numbers used more than once: " + list(repeated)});
+      anomalies.push_back({kCountMismatch, repeated, std::nullopt,
+                           "row numbers used more than once: " + list(repeated)});
   }
 
   std::stable_sort(anomalies.begin(), anomalies.end(), [](const Anomaly& a, const Anomaly& b) {
@@ -187,14 +217,18 @@ Result<void> checkText(std::string_view bytes, const std::string& source) {
   bool any = false;
   while (i < bytes.size()) {
     const auto b = static_cast<unsigned char>(bytes[i]);
-    if (b == 0) return fail(source + ":" + std::to_string(line), "binary data (NUL byte at offset " + std::to_string(i) + "), not a text file");
+    if (b == 0)
+      return fail(source + ":" + std::to_string(line),
+                  "binary data (NUL byte at offset " + std::to_string(i) + "), not a text file");
     if (b == '\n') ++line;
     int len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
     bool ok = len > 0 && i + len <= bytes.size();
-    for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(bytes[i + k]) & 0xC0) == 0x80;
+    for (int k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(bytes[i + k]) & 0xC0) == 0x80;
     if (!ok)
       return fail(source + ":" + std::to_string(line),
-                  "not UTF-8 text (invalid byte at offset " + std::to_string(i) + "); convert it first, e.g. iconv -f GBK -t UTF-8");
+                  "not UTF-8 text (invalid byte at offset " + std::to_string(i) +
+                      "); convert it first, e.g. iconv -f GBK -t UTF-8");
     if (b > ' ') any = true;
     i += len;
   }

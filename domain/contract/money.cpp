@@ -14,12 +14,14 @@ using std::chrono::year_month_day_last;
 double roundToCents(double yuan) { return std::round(yuan * 100.0) / 100.0; }
 
 int daysInMonth(year_month_day d) {
-  return static_cast<int>(static_cast<unsigned>(year_month_day_last{d.year(), std::chrono::month_day_last{d.month()}}.day()));
+  return static_cast<int>(static_cast<unsigned>(
+      year_month_day_last{d.year(), std::chrono::month_day_last{d.month()}}.day()));
 }
 
 double proratedFirstMonthFee(double monthly_fee, year_month_day opened) {
   // 6.5.1 charges "by actual days used" in the opening month; the opening day is a day of use.
-  const year_month_day last{year_month_day_last{opened.year(), std::chrono::month_day_last{opened.month()}}};
+  const year_month_day last{
+      year_month_day_last{opened.year(), std::chrono::month_day_last{opened.month()}}};
   return feeForDays(monthly_fee, opened, last);
 }
 
@@ -32,7 +34,8 @@ double feeForDays(double monthly_fee, year_month_day from, year_month_day to) {
   const sys_days end{to};
   while (cur <= end) {
     const year_month_day ymd{cur};
-    const sys_days month_last{year_month_day_last{ymd.year(), std::chrono::month_day_last{ymd.month()}}};
+    const sys_days month_last{
+        year_month_day_last{ymd.year(), std::chrono::month_day_last{ymd.month()}}};
     const sys_days stop = std::min(month_last, end);
     const auto used = (stop - cur).count() + 1;
     total += monthly_fee * static_cast<double>(used) / daysInMonth(ymd);
@@ -49,7 +52,8 @@ year_month_day terminationEffectiveDate(year_month_day notice_received, year_mon
   return requested;
 }
 
-int workingDaysLate(year_month_day due, year_month_day actual, const std::vector<year_month_day>& holidays) {
+int workingDaysLate(year_month_day due, year_month_day actual,
+                    const std::vector<year_month_day>& holidays) {
   if (!due.ok() || !actual.ok()) return 0;
   int n = 0;
   for (sys_days d = sys_days{due} + days{1}; d <= sys_days{actual}; d += days{1}) {

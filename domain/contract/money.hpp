@@ -13,13 +13,17 @@ double roundToCents(double yuan);
 /// Number of days in the month of `d` (28..31).
 int daysInMonth(std::chrono::year_month_day d);
 
-/// 6.5.1: first month charged by actual days used: monthly_fee * days_used / days_in_month (opened day counts).
+/// 6.5.1: first month charged by actual days used: monthly_fee * days_used / days_in_month (opened
+/// day counts).
 double proratedFirstMonthFee(double monthly_fee, std::chrono::year_month_day opened);
 
-/// Fee for a whole month in which service ran from `from` to `to` inclusive (6.5.1/6.5.3 by actual days).
-double feeForDays(double monthly_fee, std::chrono::year_month_day from, std::chrono::year_month_day to);
+/// Fee for a whole month in which service ran from `from` to `to` inclusive (6.5.1/6.5.3 by actual
+/// days).
+double feeForDays(double monthly_fee, std::chrono::year_month_day from,
+                  std::chrono::year_month_day to);
 
-/// 5.1: service stops at the date the notice names, but never before the 31st day after the carrier received it.
+/// 5.1: service stops at the date the notice names, but never before the 31st day after the carrier
+/// received it.
 std::chrono::year_month_day terminationEffectiveDate(std::chrono::year_month_day notice_received,
                                                      std::chrono::year_month_day requested);
 

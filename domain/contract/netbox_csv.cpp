@@ -76,7 +76,8 @@ Result<std::vector<Record>> splitCsv(std::string_view text, const std::string& s
       field_started = true;
     }
   }
-  if (in_quotes) return fail(source + ":" + std::to_string(rec.line), "quoted field is never closed");
+  if (in_quotes)
+    return fail(source + ":" + std::to_string(rec.line), "quoted field is never closed");
   if (field_started || !rec.fields.empty()) endRecord();
   return out;
 }
@@ -113,7 +114,8 @@ bool looksLikeNetboxCsv(std::string_view text) {
   return false;
 }
 
-Result<ImportResult> parseNetboxCsv(std::string_view text, const std::string& source, const std::string& label) {
+Result<ImportResult> parseNetboxCsv(std::string_view text, const std::string& source,
+                                    const std::string& label) {
   if (auto ok = checkText(text, source); !ok) return fail(ok.error());
   auto recs = splitCsv(text, source);
   if (!recs) return fail(recs.error());
@@ -122,9 +124,10 @@ Result<ImportResult> parseNetboxCsv(std::string_view text, const std::string& so
   std::map<std::string, std::size_t> idx;
   for (std::size_t i = 0; i < head.fields.size(); ++i) idx.emplace(headerName(head.fields[i]), i);
   if (!idx.count("cid"))
-    return fail(source + ":" + std::to_string(head.line),
-                "not a NetBox circuit export: no cid column (expected cid, provider, type, status, tenant, "
-                "install_date, termination_date, commit_rate, description)");
+    return fail(
+        source + ":" + std::to_string(head.line),
+        "not a NetBox circuit export: no cid column (expected cid, provider, type, status, tenant, "
+        "install_date, termination_date, commit_rate, description)");
   if (recs->size() == 1) return fail(source, "CSV has a header but no circuits");
 
   auto get = [&](const Record& r, const char* name) -> std::string {
@@ -141,8 +144,8 @@ Result<ImportResult> parseNetboxCsv(std::string_view text, const std::string& so
     const Record& rec = (*recs)[k];
     const std::string at = source + ":" + std::to_string(rec.line);
     if (rec.fields.size() > head.fields.size())
-      return fail(at, "row has " + std::to_string(rec.fields.size()) + " fields but the header has " +
-                          std::to_string(head.fields.size()));
+      return fail(at, "row has " + std::to_string(rec.fields.size()) +
+                          " fields but the header has " + std::to_string(head.fields.size()));
     RowInput in;
     in.seq = ++seq;
     in.line = rec.line;
@@ -159,7 +162,8 @@ Result<ImportResult> parseNetboxCsv(std::string_view text, const std::string& so
       if (!kbps) return fail(at + " commit_rate", "'" + rate + "' is not a rate in kbps");
       in.bandwidth_mbps = *kbps / 1000.0;
     }
-    for (auto [name, target] : {std::pair{"install_date", &in.term_start}, std::pair{"termination_date", &in.term_end}}) {
+    for (auto [name, target] :
+         {std::pair{"install_date", &in.term_start}, std::pair{"termination_date", &in.term_end}}) {
       const std::string v = trim(get(rec, name));
       if (v.empty()) continue;
       auto iso = isoOrEmpty(v);
@@ -167,7 +171,8 @@ Result<ImportResult> parseNetboxCsv(std::string_view text, const std::string& so
       *target = *iso;
     }
     if (in.term_start && in.term_end && *in.term_end < *in.term_start)
-      return fail(at + " termination_date", "termination date " + *in.term_end + " is before install date " + *in.term_start);
+      return fail(at + " termination_date",
+                  "termination date " + *in.term_end + " is before install date " + *in.term_start);
     rows.push_back(std::move(in));
   }
   if (tenants.size() == 1) result.contract.customer = *tenants.begin();

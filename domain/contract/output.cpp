@@ -3,9 +3,8 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "domain/contract/import.hpp"
 #include "domain/contract/text_util.hpp"
@@ -45,15 +44,20 @@ Json optString(const std::optional<std::string>& s) { return s ? Json(*s) : Json
 std::string tomlString(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
-    if (c == '"') out += "\\\"";
-    else if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
+    if (c == '"')
+      out += "\\\"";
+    else if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
     else if (c < 0x20 || c == 0x7F) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04X", c);
       out += buf;
-    } else out += static_cast<char>(c);
+    } else
+      out += static_cast<char>(c);
   }
   return out + "\"";
 }
@@ -72,8 +76,10 @@ std::string rowList(const std::vector<int>& rows) {
     while (j + 1 < rows.size() && rows[j + 1] == rows[j] + 1) ++j;
     if (!out.empty()) out += ", ";
     out += std::to_string(rows[i]);
-    if (j >= i + 2) out += "-" + std::to_string(rows[j]);
-    else if (j == i + 1) out += ", " + std::to_string(rows[j]);
+    if (j >= i + 2)
+      out += "-" + std::to_string(rows[j]);
+    else if (j == i + 1)
+      out += ", " + std::to_string(rows[j]);
     i = j + 1;
   }
   return out;
@@ -84,34 +90,39 @@ std::string rowList(const std::vector<int>& rows) {
 std::string toJson(const ImportResult& r) {
   const auto& c = r.contract;
   Json doc;
-  doc["contract"] = {{"number", c.number},
-                     {"customer", c.customer},
-                     {"carrier", c.carrier},
-                     {"period_start", optString(c.period_start)},
-                     {"period_end", optString(c.period_end)},
-                     {"declared_total", c.declared_total ? number(*c.declared_total) : Json(nullptr)},
-                     {"computed_total", number(c.computed_total)},
-                     {"declared_count", c.declared_count ? Json(*c.declared_count) : Json(nullptr)},
-                     {"hotline", c.hotline}};
+  doc["contract"] = {
+      {"number", c.number},
+      {"customer", c.customer},
+      {"carrier", c.carrier},
+      {"period_start", optString(c.period_start)},
+      {"period_end", optString(c.period_end)},
+      {"declared_total", c.declared_total ? number(*c.declared_total) : Json(nullptr)},
+      {"computed_total", number(c.computed_total)},
+      {"declared_count", c.declared_count ? Json(*c.declared_count) : Json(nullptr)},
+      {"hotline", c.hotline}};
   Json circuits = Json::array();
   for (const auto& x : r.circuits) {
-    circuits.push_back({{"seq", x.seq},
-                        {"link_id", optString(x.link_id)},
-                        {"raw_link_id", x.raw_link_id},
-                        {"site", x.site},
-                        {"service", x.service},
-                        {"bandwidth_mbps", x.bandwidth_mbps ? rate(*x.bandwidth_mbps) : Json(nullptr)},
-                        {"monthly_fee", number(x.monthly_fee)},
-                        {"annual_fee", number(x.annual_fee)},
-                        {"term_start", optString(x.term_start)},
-                        {"term_end", optString(x.term_end)},
-                        {"review", x.review},
-                        {"key", x.key}});
+    circuits.push_back(
+        {{"seq", x.seq},
+         {"link_id", optString(x.link_id)},
+         {"raw_link_id", x.raw_link_id},
+         {"site", x.site},
+         {"service", x.service},
+         {"bandwidth_mbps", x.bandwidth_mbps ? rate(*x.bandwidth_mbps) : Json(nullptr)},
+         {"monthly_fee", number(x.monthly_fee)},
+         {"annual_fee", number(x.annual_fee)},
+         {"term_start", optString(x.term_start)},
+         {"term_end", optString(x.term_end)},
+         {"review", x.review},
+         {"key", x.key}});
   }
   doc["circuits"] = std::move(circuits);
   Json anomalies = Json::array();
   for (const auto& a : r.anomalies)
-    anomalies.push_back({{"kind", a.kind}, {"rows", a.rows}, {"link_id", optString(a.link_id)}, {"detail", a.detail}});
+    anomalies.push_back({{"kind", a.kind},
+                         {"rows", a.rows},
+                         {"link_id", optString(a.link_id)},
+                         {"detail", a.detail}});
   doc["anomalies"] = std::move(anomalies);
   return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
@@ -125,7 +136,9 @@ std::string toInventoryToml(const ImportResult& r, const TomlHeader& h) {
   if (!c.customer.empty() || !c.carrier.empty()) out += " (" + c.customer + " / " + c.carrier + ")";
   out += ", " + std::to_string(r.circuits.size()) + " circuits\n";
   out += "# Do not edit: re-import instead. The NOC's topology lives in a separate file with\n";
-  out += "# [[topology]] entries (device, ports, probe targets per link id); a re-import never touches it.\n";
+  out +=
+      "# [[topology]] entries (device, ports, probe targets per link id); a re-import never "
+      "touches it.\n";
   for (const auto& x : r.circuits) {
     out += "\n[[circuit]]\n";
     out += "key = " + tomlString(x.key) + "\n";
@@ -164,11 +177,13 @@ std::string summaryText(const ImportResult& r) {
     std::set<int> rows;
     for (const auto* a : by_kind[k]) rows.insert(a->rows.begin(), a->rows.end());
     out += k + " (" + std::to_string(by_kind[k].size()) + ")";
-    if (!rows.empty()) out += (rows.size() == 1 ? ": row " : ": rows ") + rowList({rows.begin(), rows.end()});
+    if (!rows.empty())
+      out += (rows.size() == 1 ? ": row " : ": rows ") + rowList({rows.begin(), rows.end()});
     out += "\n";
     for (const auto* a : by_kind[k]) {
       out += "  ";
-      if (!a->rows.empty()) out += (a->rows.size() == 1 ? "row " : "rows ") + rowList(a->rows) + ": ";
+      if (!a->rows.empty())
+        out += (a->rows.size() == 1 ? "row " : "rows ") + rowList(a->rows) + ": ";
       out += a->detail + "\n";
     }
   }
@@ -176,8 +191,8 @@ std::string summaryText(const ImportResult& r) {
   for (const auto& x : r.circuits)
     if (x.review) review.push_back(x.seq);
   if (!review.empty())
-    out += "needs review (" + std::to_string(review.size()) + " rows, keyed by contract number and row): rows " +
-           rowList(review) + "\n";
+    out += "needs review (" + std::to_string(review.size()) +
+           " rows, keyed by contract number and row): rows " + rowList(review) + "\n";
   return out;
 }
 

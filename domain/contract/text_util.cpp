@@ -55,11 +55,13 @@ std::string encode(std::u32string_view s) {
 }
 
 bool isCjk(char32_t c) {
-  return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFF00 && c <= 0xFFEF) ||
-         (c >= 0x20000 && c <= 0x2FFFF);
+  return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+         (c >= 0xFF00 && c <= 0xFFEF) || (c >= 0x20000 && c <= 0x2FFFF);
 }
 
-bool isBlank(char32_t c) { return c == U' ' || c == U'\t' || c == 0xA0 || c == 0x3000 || c == U'\r' || c == U'\n'; }
+bool isBlank(char32_t c) {
+  return c == U' ' || c == U'\t' || c == 0xA0 || c == 0x3000 || c == U'\r' || c == U'\n';
+}
 
 std::string trim(std::string_view s) {
   auto u = decode(s);
@@ -184,11 +186,13 @@ std::vector<std::string> findDates(std::string_view s) {
       R"((\d{4})\s*(?:年|\.|-|/)\s*(\d{1,2})\s*(?:月|\.|-|/)\s*(\d{1,2})(?!\d))");
   std::vector<std::string> out;
   const std::string t(s);
-  for (auto it = std::sregex_iterator(t.begin(), t.end(), kDate); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(t.begin(), t.end(), kDate); it != std::sregex_iterator();
+       ++it) {
     const int y = std::stoi((*it)[1].str());
     const unsigned mo = static_cast<unsigned>(std::stoi((*it)[2].str()));
     const unsigned d = static_cast<unsigned>(std::stoi((*it)[3].str()));
-    const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{mo}, std::chrono::day{d}};
+    const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{mo},
+                                          std::chrono::day{d}};
     if (!ymd.ok()) continue;
     char buf[40];
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, mo, d);
@@ -199,8 +203,8 @@ std::vector<std::string> findDates(std::string_view s) {
 
 bool isPlaceholder(std::string_view s) {
   const std::string t = removeBlanks(s);
-  return t == "/" || t == "-" || t == "—" || t == "－" || t == "／" || t == "无" || t == "N/A" || t == "n/a" ||
-         t == "\\";
+  return t == "/" || t == "-" || t == "—" || t == "－" || t == "／" || t == "无" || t == "N/A" ||
+         t == "n/a" || t == "\\";
 }
 
 std::string formatNumber(double v) {

@@ -62,8 +62,12 @@ std::string_view toString(FaultLocation l) { return nameOf(kLocations, l); }
 std::string_view toString(Party p) { return nameOf(kParties, p); }
 std::string_view toString(EngineEventKind k) { return nameOf(kKinds, k); }
 std::optional<CircuitState> parseCircuitState(std::string_view s) { return valueOf(kStates, s); }
-std::optional<FaultLocation> parseFaultLocation(std::string_view s) { return valueOf(kLocations, s); }
+std::optional<FaultLocation> parseFaultLocation(std::string_view s) {
+  return valueOf(kLocations, s);
+}
 std::optional<Party> parseParty(std::string_view s) { return valueOf(kParties, s); }
-std::optional<EngineEventKind> parseEngineEventKind(std::string_view s) { return valueOf(kKinds, s); }
+std::optional<EngineEventKind> parseEngineEventKind(std::string_view s) {
+  return valueOf(kKinds, s);
+}
 
 }  // namespace circuitd

@@ -64,12 +64,12 @@ enum class EngineEventKind {
 struct EngineEvent {
   EngineEventKind kind = EngineEventKind::CircuitStateChanged;
   TimePoint time;
-  std::string circuit;               ///< circuit key for CircuitStateChanged
-  std::optional<CircuitState> from;  ///< previous state, CircuitStateChanged only
-  std::string incident;              ///< incident id, for incident events
-  std::string root_cause;            ///< e.g. "device:atn-01", "aggregation:agg-3", "circuit:X"
-  std::vector<std::string> circuits; ///< incident children (circuit keys) after the event
-  bool flapping = false;             ///< the circuit/incident is flapping (damped)
+  std::string circuit;                ///< circuit key for CircuitStateChanged
+  std::optional<CircuitState> from;   ///< previous state, CircuitStateChanged only
+  std::string incident;               ///< incident id, for incident events
+  std::string root_cause;             ///< e.g. "device:atn-01", "aggregation:agg-3", "circuit:X"
+  std::vector<std::string> circuits;  ///< incident children (circuit keys) after the event
+  bool flapping = false;              ///< the circuit/incident is flapping (damped)
   Decision decision;
   /// CircuitStateChanged only: covered by an incident (or monitor blind), raises no alarm itself.
   bool suppressed = false;

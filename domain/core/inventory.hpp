@@ -32,14 +32,14 @@ enum class IfNameSource { IfName, IfDescr, IfAlias };
 
 /// Carrier-owned edge equipment in the customer's room (STN/IPRAN access router).
 struct Device {
-  std::string name;          ///< unique key, e.g. "atn-kqgaj-01"
-  std::string address;       ///< IPv4 or IPv6 literal, or a hostname
+  std::string name;     ///< unique key, e.g. "atn-kqgaj-01"
+  std::string address;  ///< IPv4 or IPv6 literal, or a hostname
   std::uint16_t snmp_port = 161;
   SnmpCredentials snmp;
-  std::string profile;       ///< vendor profile name (config/profiles/NAME.toml), may be empty
+  std::string profile;  ///< vendor profile name (config/profiles/NAME.toml), may be empty
   IfNameSource if_name_source = IfNameSource::IfName;
-  std::string site;          ///< site where the device stands (correlation: same-site causes)
-  std::string aggregation;   ///< carrier aggregation node it hangs off (correlation), may be empty
+  std::string site;         ///< site where the device stands (correlation: same-site causes)
+  std::string aggregation;  ///< carrier aggregation node it hangs off (correlation), may be empty
   Duration poll_interval{std::chrono::seconds{30}};
   Duration timeout{std::chrono::seconds{2}};
   int retries = 2;
@@ -53,26 +53,26 @@ enum class Criticality { Critical, High, Normal, Low };
 
 /// One leased line: a UNI port on a device, plus its uplinks toward the carrier network.
 struct Circuit {
-  std::string key;           ///< unique key: link_id, or "<contract>#<row>" when it has none
-  std::string link_id;       ///< carrier's circuit id, empty when the contract has none
-  std::string contract;      ///< contract number
-  int contract_row = 0;      ///< row (seq) in the contract's circuit list, 0 if unknown
+  std::string key;       ///< unique key: link_id, or "<contract>#<row>" when it has none
+  std::string link_id;   ///< carrier's circuit id, empty when the contract has none
+  std::string contract;  ///< contract number
+  int contract_row = 0;  ///< row (seq) in the contract's circuit list, 0 if unknown
   std::string site;
-  std::string service;       ///< e.g. "视频专网 STN"
+  std::string service;                   ///< e.g. "视频专网 STN"
   std::optional<double> bandwidth_mbps;  ///< contracted rate; absent for "/" rows
-  std::string device;        ///< Device::name, empty when the NOC has not mapped it yet
-  std::string uni_interface; ///< customer-facing port on the device
+  std::string device;                    ///< Device::name, empty when the NOC has not mapped it yet
+  std::string uni_interface;             ///< customer-facing port on the device
   std::vector<std::string> uplink_interfaces;  ///< line-side ports toward the carrier
   std::string carrier_target;   ///< ICMP target on the carrier side (device WAN/loopback, PE)
   std::string customer_target;  ///< ICMP target on the customer side (customer router / host)
   Duration probe_interval{std::chrono::seconds{10}};
   Criticality criticality = Criticality::Normal;
-  std::optional<std::uint16_t> vlan;   ///< for passive capture keyed by VLAN
-  std::string prefix;                  ///< for passive capture keyed by IP prefix ("10.1.2.0/24")
-  std::string reflector;               ///< "addr:port" of a TWAMP-light reflector, may be empty
-  double monthly_fee = 0;              ///< from the contract, for SLA money rules
-  double annual_fee = 0;               ///< from the contract (12 x monthly unless pro-rated)
-  bool review = false;                 ///< the importer flagged this row for a human to check
+  std::optional<std::uint16_t> vlan;  ///< for passive capture keyed by VLAN
+  std::string prefix;                 ///< for passive capture keyed by IP prefix ("10.1.2.0/24")
+  std::string reflector;              ///< "addr:port" of a TWAMP-light reflector, may be empty
+  double monthly_fee = 0;             ///< from the contract, for SLA money rules
+  double annual_fee = 0;              ///< from the contract (12 x monthly unless pro-rated)
+  bool review = false;                ///< the importer flagged this row for a human to check
   std::optional<std::string> term_start;  ///< ISO date
   std::optional<std::string> term_end;    ///< ISO date
   /// Field-wise equality (reload compares old and new configurations).

@@ -32,20 +32,34 @@ inline Unexpected fail(Error e) { return Unexpected{std::move(e)}; }
 template <typename T>
 class Result {
  public:
-  Result(T v) : v_(std::move(v)) {}                       // NOLINT(implicit)
-  Result(Unexpected u) : v_(std::move(u.error)) {}        // NOLINT(implicit)
+  Result(T v) : v_(std::move(v)) {}                 // NOLINT(implicit)
+  Result(Unexpected u) : v_(std::move(u.error)) {}  // NOLINT(implicit)
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
-  T& value() & { assert(has_value()); return std::get<0>(v_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(v_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(v_)); }
-  const Error& error() const { assert(!has_value()); return std::get<1>(v_); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(v_));
+  }
+  const Error& error() const {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   template <typename U>
-  T value_or(U&& d) const { return has_value() ? value() : T(std::forward<U>(d)); }
+  T value_or(U&& d) const {
+    return has_value() ? value() : T(std::forward<U>(d));
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -59,7 +73,10 @@ class Result<void> {
   Result(Unexpected u) : err_(std::move(u.error)), ok_(false) {}  // NOLINT(implicit)
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return err_; }
+  const Error& error() const {
+    assert(!ok_);
+    return err_;
+  }
 
  private:
   Error err_;

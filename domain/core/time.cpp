@@ -41,7 +41,10 @@ std::optional<TimePoint> parseIso(const std::string& s) {
       ++pos;
       int digits = 0;
       while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-        if (digits < 3) { ms = ms * 10 + (s[pos] - '0'); ++digits; }
+        if (digits < 3) {
+          ms = ms * 10 + (s[pos] - '0');
+          ++digits;
+        }
         ++pos;
       }
       while (digits++ < 3) ms *= 10;

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -59,9 +59,9 @@ struct TargetRt {
   std::string name;
   std::uint16_t fail_bits = 0;  // bit 0 = newest
   std::uint8_t count = 0;
-  std::int8_t last = -1;  // -1 none, 0 replied, 1 failed
+  std::int8_t last = -1;    // -1 none, 0 replied, 1 failed
   std::uint8_t streak = 0;  // consecutive unanswered probes
-  float rtt_sum = 0;       // sum of the RTTs in rtts_ of answered probes in the window
+  float rtt_sum = 0;        // sum of the RTTs in rtts_ of answered probes in the window
   std::array<float, 16> rtts{};
   TimePoint time{};
   TimePoint fail_since{};
@@ -79,11 +79,11 @@ struct CircuitRt {
   std::uint32_t customer_t = kNone;
   std::uint16_t uni = 0xffff;
   std::vector<std::uint16_t> uplinks;
-  CircuitState base = CircuitState::Unknown;  // after hysteresis, before maintenance
+  CircuitState base = CircuitState::Unknown;   // after hysteresis, before maintenance
   CircuitState shown = CircuitState::Unknown;  // what is reported
   bool raw_down = false;
   bool flapping = false;
-  bool member = false;  // currently a child of incident `incident`
+  bool member = false;          // currently a child of incident `incident`
   std::uint16_t down_bits = 0;  // bit 0 = newest sample
   std::uint16_t bad_bits = 0;
   std::uint8_t samples = 0;
@@ -121,7 +121,7 @@ struct Incident {
   /// Children that left at `leave_at` and are not yet announced (one split per instant).
   std::vector<std::string> leaving;
   std::optional<TimePoint> leave_at;  // instant with unannounced changes (leaves, joins, decisions)
-  bool touched = false;               // children joined or changed state: announce even if same decision
+  bool touched = false;  // children joined or changed state: announce even if same decision
 };
 
 std::string compactIso(TimePoint t) {
@@ -148,7 +148,8 @@ struct Engine::Impl {
   std::vector<DeviceRt> devs;
   std::vector<TargetRt> targets;
   std::vector<GroupRt> aggs, sites;
-  std::unordered_map<std::string, std::uint32_t> circuit_idx, dev_idx, target_idx, agg_idx, site_idx;
+  std::unordered_map<std::string, std::uint32_t> circuit_idx, dev_idx, target_idx, agg_idx,
+      site_idx;
   std::map<std::uint64_t, Incident> incidents;  // open ones and recently resolved ones
   std::vector<std::uint64_t> dirty;             // incidents with children leaving (see flushLeaves)
   std::uint64_t next_incident = 1;
@@ -224,7 +225,9 @@ struct Engine::Impl {
   }
 
   const Circuit& def(std::uint32_t ci) const { return inv.circuits[ci]; }
-  std::uint32_t aggOf(std::uint32_t ci) const { return cs[ci].dev == kNone ? kNone : devs[cs[ci].dev].agg; }
+  std::uint32_t aggOf(std::uint32_t ci) const {
+    return cs[ci].dev == kNone ? kNone : devs[cs[ci].dev].agg;
+  }
   std::uint32_t siteOf(std::uint32_t ci) const {
     if (cs[ci].dev != kNone && devs[cs[ci].dev].site != kNone) return devs[cs[ci].dev].site;
     auto it = site_idx.find(def(ci).site);
@@ -243,7 +246,8 @@ struct Engine::Impl {
       if (t < w.start || t >= w.end) continue;
       bool in = w.circuits.empty() && w.devices.empty();
       in = in || std::find(w.circuits.begin(), w.circuits.end(), c.key) != w.circuits.end();
-      in = in || (!c.device.empty() && std::find(w.devices.begin(), w.devices.end(), c.device) != w.devices.end());
+      in = in || (!c.device.empty() &&
+                  std::find(w.devices.begin(), w.devices.end(), c.device) != w.devices.end());
       if (!in) continue;
       if (!best || (w.force_majeure && !best->force_majeure)) best = &w;
     }
@@ -254,7 +258,9 @@ struct Engine::Impl {
     return w.notified_at && w.start - *w.notified_at >= st.maintenance_notice;
   }
 
-  bool targetFresh(const TargetRt& t, TimePoint at) const { return t.last >= 0 && at - t.time <= st.stale_after; }
+  bool targetFresh(const TargetRt& t, TimePoint at) const {
+    return t.last >= 0 && at - t.time <= st.stale_after;
+  }
 
   double lossOf(const TargetRt& t) const {
     return t.count == 0 ? 0.0 : static_cast<double>(std::popcount(t.fail_bits)) / t.count;
@@ -284,7 +290,8 @@ struct Engine::Impl {
       // long power cut stays the customer's power); otherwise it is evidence for trap_window.
       bool gasp = false;
       if (d.gasp && t >= *d.gasp && !(d.silent == 0 && d.last_answer > *d.gasp)) {
-        const bool explains = d.silent == 1 && d.silent_since && *d.silent_since + st.trap_window >= *d.gasp &&
+        const bool explains = d.silent == 1 && d.silent_since &&
+                              *d.silent_since + st.trap_window >= *d.gasp &&
                               *d.silent_since <= *d.gasp + st.trap_window;
         gasp = explains || t - *d.gasp <= st.trap_window;
       }
@@ -305,13 +312,16 @@ struct Engine::Impl {
           any_up = any_up || (u.seen && u.oper == IfStatus::Up);
           if (!std::isnan(u.rx_dbm) && (std::isnan(min_rx) || u.rx_dbm < min_rx)) min_rx = u.rx_dbm;
         }
-        if (any_up) f.set(Fact::UplinkDown, false);
-        else if (all_seen) f.set(Fact::UplinkDown, true);
+        if (any_up)
+          f.set(Fact::UplinkDown, false);
+        else if (all_seen)
+          f.set(Fact::UplinkDown, true);
         // With redundant uplinks the best one decides whether light arrives at all.
         if (!std::isnan(min_rx)) {
           double best_rx = NAN;
           for (auto ui : rt.uplinks)
-            if (!std::isnan(d.ifs[ui].rx_dbm) && (std::isnan(best_rx) || d.ifs[ui].rx_dbm > best_rx))
+            if (!std::isnan(d.ifs[ui].rx_dbm) &&
+                (std::isnan(best_rx) || d.ifs[ui].rx_dbm > best_rx))
               best_rx = d.ifs[ui].rx_dbm;
           f.set(Fact::OpticalLow, min_rx < st.optical_low_dbm);
           f.set(Fact::OpticalLos, best_rx <= st.optical_los_dbm);
@@ -320,14 +330,16 @@ struct Engine::Impl {
       // Neighbours: other circuits on the same device, other devices on the aggregation/site.
       const std::uint32_t self = rt.raw_down ? 1 : 0;
       f.set(Fact::DeviceNeighboursFailing, d.raw_down > self);
-      if (d.agg != kNone) f.set(Fact::AggregationNeighboursFailing, aggs[d.agg].raw_down > d.raw_down);
+      if (d.agg != kNone)
+        f.set(Fact::AggregationNeighboursFailing, aggs[d.agg].raw_down > d.raw_down);
       if (d.site != kNone) f.set(Fact::SiteNeighboursFailing, sites[d.site].raw_down > d.raw_down);
       if (!rt.uplinks.empty()) {
         bool shared = false;
         for (auto other : d.circuits) {
           if (other == ci || !cs[other].raw_down) continue;
           for (auto u : cs[other].uplinks)
-            shared = shared || std::find(rt.uplinks.begin(), rt.uplinks.end(), u) != rt.uplinks.end();
+            shared =
+                shared || std::find(rt.uplinks.begin(), rt.uplinks.end(), u) != rt.uplinks.end();
         }
         f.set(Fact::UplinkNeighboursFailing, shared);
       }
@@ -347,7 +359,8 @@ struct Engine::Impl {
       if (auto m = meanRtt(*perf)) f.set(Fact::LatencyHigh, *m > st.latency_high_ms);
     }
     if (rt.tp_time && t - *rt.tp_time <= st.stale_after) {
-      if (!std::isnan(rt.tp_loss) && !f.isTrue(Fact::LossHigh)) f.set(Fact::LossHigh, rt.tp_loss >= st.loss_high);
+      if (!std::isnan(rt.tp_loss) && !f.isTrue(Fact::LossHigh))
+        f.set(Fact::LossHigh, rt.tp_loss >= st.loss_high);
       if (!std::isnan(rt.tp_delay) && !f.isTrue(Fact::LatencyHigh))
         f.set(Fact::LatencyHigh, rt.tp_delay > st.latency_high_ms);
       if (!std::isnan(rt.tp_util) && !f.isTrue(Fact::UtilisationHigh))
@@ -359,8 +372,9 @@ struct Engine::Impl {
 
   /// Raw verdict of one sample: 2 down, 1 degraded, 0 up, -1 no evidence at all.
   int classify(const FactSet& f) const {
-    const bool hard = f.isTrue(Fact::DeviceSilent) || f.isTrue(Fact::UplinkDown) || f.isTrue(Fact::UniDown) ||
-                      f.isTrue(Fact::CfmLoc) || f.isTrue(Fact::OpticalLos) ||
+    const bool hard = f.isTrue(Fact::DeviceSilent) || f.isTrue(Fact::UplinkDown) ||
+                      f.isTrue(Fact::UniDown) || f.isTrue(Fact::CfmLoc) ||
+                      f.isTrue(Fact::OpticalLos) ||
                       (f.isTrue(Fact::CarrierIcmpFail) && f.isUnknown(Fact::CustomerIcmpFail));
     if (f.isTrue(Fact::CustomerIcmpFail)) return 2;
     // The customer router answering proves the service carries traffic: hard evidence against it
@@ -369,10 +383,11 @@ struct Engine::Impl {
     if (f.isTrue(Fact::OpticalLow) || f.isTrue(Fact::LossHigh) || f.isTrue(Fact::LatencyHigh) ||
         f.isTrue(Fact::UtilisationHigh))
       return 1;
-    const std::uint32_t evidence = FactSet::bit(Fact::DeviceSilent) | FactSet::bit(Fact::UplinkDown) |
-                                   FactSet::bit(Fact::UniDown) | FactSet::bit(Fact::CarrierIcmpFail) |
-                                   FactSet::bit(Fact::CustomerIcmpFail) | FactSet::bit(Fact::CfmLoc) |
-                                   FactSet::bit(Fact::LossHigh);
+    const std::uint32_t evidence = FactSet::bit(Fact::DeviceSilent) |
+                                   FactSet::bit(Fact::UplinkDown) | FactSet::bit(Fact::UniDown) |
+                                   FactSet::bit(Fact::CarrierIcmpFail) |
+                                   FactSet::bit(Fact::CustomerIcmpFail) |
+                                   FactSet::bit(Fact::CfmLoc) | FactSet::bit(Fact::LossHigh);
     return (f.known & evidence) ? 0 : -1;
   }
 
@@ -382,17 +397,34 @@ struct Engine::Impl {
     std::string dev = c.device.empty() ? "(unmapped device)" : c.device;
     std::string agg = aggOf(ci) == kNone ? "(unknown)" : aggs[aggOf(ci)].name;
     std::string site = c.site;
-    if (cs[ci].dev != kNone && devs[cs[ci].dev].site != kNone) site = sites[devs[cs[ci].dev].site].name;
+    if (cs[ci].dev != kNone && devs[cs[ci].dev].site != kNone)
+      site = sites[devs[cs[ci].dev].site].name;
     std::string text;
     for (std::size_t i = 0; i < tpl.size(); ++i) {
       if (tpl[i] == '{') {
         auto j = tpl.find('}', i);
         if (j != std::string::npos) {
           auto k = tpl.substr(i + 1, j - i - 1);
-          if (k == "device") { text += dev; i = j; continue; }
-          if (k == "site") { text += site; i = j; continue; }
-          if (k == "aggregation") { text += agg; i = j; continue; }
-          if (k == "circuit") { text += c.key; i = j; continue; }
+          if (k == "device") {
+            text += dev;
+            i = j;
+            continue;
+          }
+          if (k == "site") {
+            text += site;
+            i = j;
+            continue;
+          }
+          if (k == "aggregation") {
+            text += agg;
+            i = j;
+            continue;
+          }
+          if (k == "circuit") {
+            text += c.key;
+            i = j;
+            continue;
+          }
         }
       }
       text += tpl[i];
@@ -402,25 +434,36 @@ struct Engine::Impl {
 
   static std::string_view ifStatusName(IfStatus s) {
     switch (s) {
-      case IfStatus::Up: return "up";
-      case IfStatus::Down: return "down";
-      case IfStatus::Testing: return "testing";
-      case IfStatus::Dormant: return "dormant";
-      case IfStatus::NotPresent: return "notPresent";
-      case IfStatus::LowerLayerDown: return "lowerLayerDown";
-      default: return "unknown";
+      case IfStatus::Up:
+        return "up";
+      case IfStatus::Down:
+        return "down";
+      case IfStatus::Testing:
+        return "testing";
+      case IfStatus::Dormant:
+        return "dormant";
+      case IfStatus::NotPresent:
+        return "notPresent";
+      case IfStatus::LowerLayerDown:
+        return "lowerLayerDown";
+      default:
+        return "unknown";
     }
   }
 
   std::vector<Evidence> evidence(std::uint32_t ci, TimePoint t, const FactSet& f) const {
     std::vector<Evidence> ev;
     const auto& rt = cs[ci];
-    auto add = [&](std::string n, std::string v, TimePoint at) { ev.push_back({std::move(n), std::move(v), at}); };
+    auto add = [&](std::string n, std::string v, TimePoint at) {
+      ev.push_back({std::move(n), std::move(v), at});
+    };
     if (blind) add("monitor", "blind: " + blind_detail, t);
     if (rt.dev != kNone) {
       const auto& d = devs[rt.dev];
-      if (d.silent >= 0) add("device_snmp", d.silent ? "silent" : "answering", d.poll_time);
-      else add("device_snmp", "not polled yet", t);
+      if (d.silent >= 0)
+        add("device_snmp", d.silent ? "silent" : "answering", d.poll_time);
+      else
+        add("device_snmp", "not polled yet", t);
       if (d.uptime) add("sys_uptime", std::to_string(*d.uptime), d.poll_time);
       if (d.reboot) add("sysuptime_reset", formatIso(*d.reboot), *d.reboot);
       if (rt.uni != 0xffff) {
@@ -435,21 +478,28 @@ struct Engine::Impl {
       }
       for (auto ui : rt.uplinks) {
         const auto& u = d.ifs[ui];
-        if (!u.seen) { add("uplink_oper", u.name + " no sample", t); continue; }
+        if (!u.seen) {
+          add("uplink_oper", u.name + " no sample", t);
+          continue;
+        }
         add("uplink_oper", u.name + " " + std::string(ifStatusName(u.oper)), u.time);
         if (!std::isnan(u.rx_dbm))
-          add("uplink_rx_dbm", u.name + " " + fmtDouble(u.rx_dbm) + " (low < " + fmtDouble(st.optical_low_dbm) +
-                                   ", los <= " + fmtDouble(st.optical_los_dbm) + ")",
+          add("uplink_rx_dbm",
+              u.name + " " + fmtDouble(u.rx_dbm) + " (low < " + fmtDouble(st.optical_low_dbm) +
+                  ", los <= " + fmtDouble(st.optical_los_dbm) + ")",
               u.time);
       }
-      if (d.gasp) add(d.gasp_kind.empty() ? "dying_gasp" : d.gasp_kind, formatIso(*d.gasp), *d.gasp);
+      if (d.gasp)
+        add(d.gasp_kind.empty() ? "dying_gasp" : d.gasp_kind, formatIso(*d.gasp), *d.gasp);
       if (d.agg != kNone)
-        add("aggregation_failing", aggs[d.agg].name + ": " + std::to_string(aggs[d.agg].raw_down - d.raw_down) +
-                                       " circuits on other devices",
+        add("aggregation_failing",
+            aggs[d.agg].name + ": " + std::to_string(aggs[d.agg].raw_down - d.raw_down) +
+                " circuits on other devices",
             t);
       if (d.site != kNone)
-        add("site_failing", sites[d.site].name + ": " + std::to_string(sites[d.site].raw_down - d.raw_down) +
-                                " circuits on other devices",
+        add("site_failing",
+            sites[d.site].name + ": " + std::to_string(sites[d.site].raw_down - d.raw_down) +
+                " circuits on other devices",
             t);
       const std::uint32_t self = rt.raw_down ? 1 : 0;
       add("device_failing", std::to_string(d.raw_down - self) + " other circuits on " + d.name, t);
@@ -457,9 +507,15 @@ struct Engine::Impl {
       add("device_snmp", "no device mapped", t);
     }
     auto icmp = [&](const char* name, std::uint32_t ti) {
-      if (ti == kNone) { add(name, "no target configured", t); return; }
+      if (ti == kNone) {
+        add(name, "no target configured", t);
+        return;
+      }
       const auto& tg = targets[ti];
-      if (tg.last < 0) { add(name, tg.name + " no sample", t); return; }
+      if (tg.last < 0) {
+        add(name, tg.name + " no sample", t);
+        return;
+      }
       std::string v = tg.name + (tg.last == 1 ? " no reply" : " reply") + ", loss " +
                       fmtDouble(lossOf(tg) * 100) + "% of " + std::to_string(tg.count);
       if (auto m = meanRtt(tg)) v += ", mean rtt " + fmtDouble(*m) + " ms";
@@ -467,7 +523,8 @@ struct Engine::Impl {
     };
     icmp("carrier_icmp", rt.carrier_t);
     icmp("customer_icmp", rt.customer_t);
-    if (rt.cfm_loc >= 0) add("cfm", rt.cfm_loc ? "loss of continuity" : "continuity ok", rt.cfm_time);
+    if (rt.cfm_loc >= 0)
+      add("cfm", rt.cfm_loc ? "loss of continuity" : "continuity ok", rt.cfm_time);
     if (rt.tp_time) {
       std::string v;
       if (!std::isnan(rt.tp_loss)) v += "loss " + fmtDouble(rt.tp_loss * 100) + "% ";
@@ -477,10 +534,13 @@ struct Engine::Impl {
     }
     if (const auto* w = maintenanceFor(ci, t)) {
       std::string v = w->id + " " + formatIso(w->start) + ".." + formatIso(w->end);
-      if (w->force_majeure) v += " force majeure";
+      if (w->force_majeure)
+        v += " force majeure";
       else if (w->notified_at)
-        v += ", notified " + formatIso(*w->notified_at) + (noticeOk(*w) ? " (advance notice)" : " (short notice)");
-      else v += ", no notice";
+        v += ", notified " + formatIso(*w->notified_at) +
+             (noticeOk(*w) ? " (advance notice)" : " (short notice)");
+      else
+        v += ", no notice";
       if (!w->reference.empty()) v += " [" + w->reference + "]";
       add(w->force_majeure ? "force_majeure" : "maintenance_window", v, w->start);
     }
@@ -522,7 +582,8 @@ struct Engine::Impl {
       d.clause = r->clause;
       d.rule_id = r->id;
       d.summary = expand(r->summary, ci);
-      if (r->party == Party::Undetermined || !r->next_step.empty()) d.next_step = expand(r->next_step, ci);
+      if (r->party == Party::Undetermined || !r->next_step.empty())
+        d.next_step = expand(r->next_step, ci);
     } else {
       d.summary = "no rule matched";
       d.next_step = "add a final catch-all rule; ask the carrier for a loopback test at the UNI";
@@ -569,7 +630,8 @@ struct Engine::Impl {
     return k;
   }
 
-  void emitIncident(EngineEventKind kind, const Incident& inc, TimePoint t, std::vector<std::string> removed = {}) {
+  void emitIncident(EngineEventKind kind, const Incident& inc, TimePoint t,
+                    std::vector<std::string> removed = {}) {
     EngineEvent e;
     e.kind = kind;
     e.time = t;
@@ -603,20 +665,25 @@ struct Engine::Impl {
       // A shared uplink is the root only when circuits of the same device on other uplinks stay up.
       for (auto u : cs[ch[0]].uplinks) {
         bool all = true;
-        for (auto ci : ch) all = all && std::find(cs[ci].uplinks.begin(), cs[ci].uplinks.end(), u) != cs[ci].uplinks.end();
+        for (auto ci : ch)
+          all = all &&
+                std::find(cs[ci].uplinks.begin(), cs[ci].uplinks.end(), u) != cs[ci].uplinks.end();
         if (!all) continue;
         bool others_fine = false;
         for (auto o : d.circuits) {
           if (std::find(ch.begin(), ch.end(), o) != ch.end()) continue;
-          const bool on_u = std::find(cs[o].uplinks.begin(), cs[o].uplinks.end(), u) != cs[o].uplinks.end();
+          const bool on_u =
+              std::find(cs[o].uplinks.begin(), cs[o].uplinks.end(), u) != cs[o].uplinks.end();
           if (!on_u && !isOutage(cs[o].shown)) others_fine = true;
         }
         if (others_fine) return "uplink:" + d.name + "/" + d.ifs[u].name;
       }
       return "device:" + d.name;
     }
-    if (same([&](std::uint32_t ci) { return aggOf(ci); })) return "aggregation:" + aggs[aggOf(ch[0])].name;
-    if (same([&](std::uint32_t ci) { return siteOf(ci); })) return "site:" + sites[siteOf(ch[0])].name;
+    if (same([&](std::uint32_t ci) { return aggOf(ci); }))
+      return "aggregation:" + aggs[aggOf(ch[0])].name;
+    if (same([&](std::uint32_t ci) { return siteOf(ci); }))
+      return "site:" + sites[siteOf(ch[0])].name;
     return "";
   }
 
@@ -626,14 +693,18 @@ struct Engine::Impl {
     std::map<std::string, std::vector<std::uint32_t>> by;
     for (auto ci : ch) {
       std::string k;
-      if (aggOf(ci) != kNone) k = "a:" + aggs[aggOf(ci)].name;
-      else if (cs[ci].dev != kNone) k = "d:" + devs[cs[ci].dev].name;
-      else k = "c:" + def(ci).key;
+      if (aggOf(ci) != kNone)
+        k = "a:" + aggs[aggOf(ci)].name;
+      else if (cs[ci].dev != kNone)
+        k = "d:" + devs[cs[ci].dev].name;
+      else
+        k = "c:" + def(ci).key;
       by[k].push_back(ci);
     }
     std::vector<std::vector<std::uint32_t>> groups;
     for (auto& [k, v] : by) groups.push_back(std::move(v));
-    std::stable_sort(groups.begin(), groups.end(), [](auto& a, auto& b) { return a.size() > b.size(); });
+    std::stable_sort(groups.begin(), groups.end(),
+                     [](auto& a, auto& b) { return a.size() > b.size(); });
     return groups;
   }
 
@@ -651,7 +722,8 @@ struct Engine::Impl {
   }
 
   bool shares(const Incident& inc, std::uint32_t ci) const {
-    return (cs[ci].dev != kNone && inc.devs.count(cs[ci].dev)) || (aggOf(ci) != kNone && inc.aggs.count(aggOf(ci))) ||
+    return (cs[ci].dev != kNone && inc.devs.count(cs[ci].dev)) ||
+           (aggOf(ci) != kNone && inc.aggs.count(aggOf(ci))) ||
            (siteOf(ci) != kNone && inc.sites.count(siteOf(ci)));
   }
 
@@ -683,7 +755,8 @@ struct Engine::Impl {
       if (cs[ci].shown == CircuitState::Unknown) continue;
       if (!first) {
         first = &cd;
-      } else if (cd.location != first->location || cd.party != first->party || cd.clause != first->clause) {
+      } else if (cd.location != first->location || cd.party != first->party ||
+                 cd.clause != first->clause) {
         if (agree) parties.emplace(first->party, first->location);
         agree = false;
       }
@@ -696,18 +769,21 @@ struct Engine::Impl {
       d.next_step = "wait for fresh samples from the children of " + scope;
     } else if (agree) {
       d = *first;
-      d.summary = std::to_string(inc.children.size()) + " circuit(s), root " + scope + ": " + first->summary;
+      d.summary = std::to_string(inc.children.size()) + " circuit(s), root " + scope + ": " +
+                  first->summary;
     } else {
       d.state = first->state;
       d.summary = "children of " + scope + " disagree";
       std::string ps;
       for (const auto& [pa, lo] : parties)
-        ps += (ps.empty() ? "" : ", ") + std::string(toString(pa)) + "/" + std::string(toString(lo));
+        ps +=
+            (ps.empty() ? "" : ", ") + std::string(toString(pa)) + "/" + std::string(toString(lo));
       d.next_step = "decide per circuit: the children point to " + ps;
       d.rule_id = "incident-disagreement";
       d.evidence = first->evidence;
     }
-    d.evidence.insert(d.evidence.begin(), Evidence{"incident_children", std::to_string(inc.children.size()), t});
+    d.evidence.insert(d.evidence.begin(),
+                      Evidence{"incident_children", std::to_string(inc.children.size()), t});
     d.evidence.insert(d.evidence.begin(), Evidence{"root_cause", scope, t});
     inc.decision = std::move(d);
   }
@@ -776,7 +852,8 @@ struct Engine::Impl {
 
   void closePendingUpTo(TimePoint t) {
     for (auto& [n, inc] : incidents)
-      if (inc.open && inc.pending && inc.start + st.correlation_window <= t) announce(inc, inc.start + st.correlation_window);
+      if (inc.open && inc.pending && inc.start + st.correlation_window <= t)
+        announce(inc, inc.start + st.correlation_window);
   }
 
   void joinIncident(std::uint32_t ci, TimePoint t) {
@@ -789,7 +866,8 @@ struct Engine::Impl {
         Incident& inc = it->second;
         const bool recent = inc.open || (inc.resolved && t - *inc.resolved <= st.flap_window);
         if (recent) {
-          if (std::find(inc.children.begin(), inc.children.end(), ci) == inc.children.end()) inc.children.push_back(ci);
+          if (std::find(inc.children.begin(), inc.children.end(), ci) == inc.children.end())
+            inc.children.push_back(ci);
           rt.member = true;
           inc.recovered.erase(ci);
           std::erase(inc.leaving, def(ci).key);
@@ -898,10 +976,13 @@ struct Engine::Impl {
     const Decision before = inc.decision;
     decideIncident(inc, t);
     const bool split = !removed.empty() || groups.size() > 1;
-    const bool changed = before.location != inc.decision.location || before.party != inc.decision.party ||
+    const bool changed = before.location != inc.decision.location ||
+                         before.party != inc.decision.party ||
                          before.rule_id != inc.decision.rule_id || old_root != inc.root;
-    if (split) emitIncident(EngineEventKind::IncidentSplit, inc, t, std::move(removed));
-    else if (touched || changed) emitIncident(EngineEventKind::IncidentUpdated, inc, t);
+    if (split)
+      emitIncident(EngineEventKind::IncidentSplit, inc, t, std::move(removed));
+    else if (touched || changed)
+      emitIncident(EngineEventKind::IncidentUpdated, inc, t);
     for (std::size_t g = 1; g < groups.size(); ++g) {
       Incident& other = newIncident(t);
       other.pending = false;
@@ -946,7 +1027,8 @@ struct Engine::Impl {
     if (shown == from) {
       if (decision_changed && isOutage(shown) && rt.member) {
         auto it = incidents.find(rt.incident);
-        if (it != incidents.end() && it->second.open && !it->second.pending) mark(it->second, t, false);
+        if (it != incidents.end() && it->second.open && !it->second.pending)
+          mark(it->second, t, false);
       }
       return;
     }
@@ -956,7 +1038,8 @@ struct Engine::Impl {
       rt.outages.push_back(t);
       std::erase_if(rt.outages, [&](TimePoint o) { return t - o > st.flap_window; });
       if (static_cast<int>(rt.outages.size()) >= st.flap_count) rt.flapping = true;
-      rt.decision.evidence.push_back({"outages_in_flap_window", std::to_string(rt.outages.size()), t});
+      rt.decision.evidence.push_back(
+          {"outages_in_flap_window", std::to_string(rt.outages.size()), t});
       joinIncident(ci, t);
       emitCircuit(ci, t, from, true);
       return;
@@ -967,10 +1050,13 @@ struct Engine::Impl {
       return;
     }
     // Down <-> degraded <-> maintenance, or into/out of unknown: the incident carries the alarm.
-    emitCircuit(ci, t, from, openIncidentOf(ci) != nullptr || blind || shown == CircuitState::Unknown || from == CircuitState::Unknown);
+    emitCircuit(ci, t, from,
+                openIncidentOf(ci) != nullptr || blind || shown == CircuitState::Unknown ||
+                    from == CircuitState::Unknown);
     if (rt.member && isOutage(shown)) {
       auto it = incidents.find(rt.incident);
-      if (it != incidents.end() && it->second.open && !it->second.pending) mark(it->second, t, true);
+      if (it != incidents.end() && it->second.open && !it->second.pending)
+        mark(it->second, t, true);
     }
   }
 
@@ -1006,17 +1092,24 @@ struct Engine::Impl {
     switch (rt.base) {
       case CircuitState::Unknown:
       case CircuitState::Up:
-        if (downs >= st.down_n) next = CircuitState::Down;
-        else if (bads >= st.down_n) next = CircuitState::Degraded;
-        else if (rt.good_run >= st.recover_k) next = CircuitState::Up;
+        if (downs >= st.down_n)
+          next = CircuitState::Down;
+        else if (bads >= st.down_n)
+          next = CircuitState::Degraded;
+        else if (rt.good_run >= st.recover_k)
+          next = CircuitState::Up;
         break;
       case CircuitState::Degraded:
-        if (downs >= st.down_n) next = CircuitState::Down;
-        else if (rt.good_run >= st.recover_k) next = CircuitState::Up;
+        if (downs >= st.down_n)
+          next = CircuitState::Down;
+        else if (rt.good_run >= st.recover_k)
+          next = CircuitState::Up;
         break;
       case CircuitState::Down:
-        if (rt.good_run >= st.recover_k) next = CircuitState::Up;
-        else if (rt.samples >= st.recover_k && (rt.down_bits & kmask) == 0 && (rt.bad_bits & kmask) == kmask)
+        if (rt.good_run >= st.recover_k)
+          next = CircuitState::Up;
+        else if (rt.samples >= st.recover_k && (rt.down_bits & kmask) == 0 &&
+                 (rt.bad_bits & kmask) == kmask)
           next = CircuitState::Degraded;
         break;
       default:
@@ -1024,8 +1117,10 @@ struct Engine::Impl {
     }
     // Flap damping: a flapping circuit stays in its outage until it has been quiet for flap_hold.
     if (rt.flapping && next == CircuitState::Up) {
-      if (t - rt.last_failure < st.flap_hold) next = rt.base == CircuitState::Up ? CircuitState::Down : rt.base;
-      else rt.flapping = false, rt.outages.clear();
+      if (t - rt.last_failure < st.flap_hold)
+        next = rt.base == CircuitState::Up ? CircuitState::Down : rt.base;
+      else
+        rt.flapping = false, rt.outages.clear();
     }
     transition(ci, t, next, raw == 0);
   }
@@ -1047,7 +1142,8 @@ struct Engine::Impl {
     e.decision.party = Party::Undetermined;
     e.decision.rule_id = "monitor-blind";
     e.decision.summary = "monitor blind: " + blind_detail;
-    e.decision.next_step = "restore the monitor's own uplink or probe host; no circuit fault is raised meanwhile";
+    e.decision.next_step =
+        "restore the monitor's own uplink or probe host; no circuit fault is raised meanwhile";
     e.decision.evidence.push_back({"monitor", blind_detail, t});
     out.push_back(std::move(e));
     for (std::uint32_t ci = 0; ci < cs.size(); ++ci) {
@@ -1095,7 +1191,9 @@ struct Engine::Impl {
   /// together, and they span more than one aggregation node (a single node failing is a
   /// carrier outage, not blindness).
   void checkAllFail(TimePoint t) {
-    if (blind || targets_seen < static_cast<std::uint32_t>(st.blind_min_targets) || targets_failing < targets_seen) return;
+    if (blind || targets_seen < static_cast<std::uint32_t>(st.blind_min_targets) ||
+        targets_failing < targets_seen)
+      return;
     TimePoint lo = TimePoint::max(), hi = TimePoint::min();
     std::set<std::uint32_t> nodes;
     bool unmapped = false;
@@ -1111,11 +1209,15 @@ struct Engine::Impl {
       hi = std::max(hi, tg.fail_since);
       for (auto ci : tg.circuits) {
         const auto a = aggOf(ci);
-        if (a == kNone) unmapped = true;
-        else nodes.insert(a);
+        if (a == kNone)
+          unmapped = true;
+        else
+          nodes.insert(a);
       }
     }
-    if (considered < static_cast<std::uint32_t>(st.blind_min_targets) || hi - lo > st.correlation_window) return;
+    if (considered < static_cast<std::uint32_t>(st.blind_min_targets) ||
+        hi - lo > st.correlation_window)
+      return;
     if (nodes.size() == 1 && !unmapped) return;
     goBlind(t, "all " + std::to_string(targets_seen) + " probe targets failed at once");
   }
@@ -1218,7 +1320,8 @@ struct Engine::Impl {
     auto& tg = targets[it->second];
     const std::int8_t before = tg.last;
     const bool failed = !s.replied;
-    tg.fail_bits = static_cast<std::uint16_t>(((tg.fail_bits << 1) | (failed ? 1 : 0)) & ((1u << st.icmp_window) - 1));
+    tg.fail_bits = static_cast<std::uint16_t>(((tg.fail_bits << 1) | (failed ? 1 : 0)) &
+                                              ((1u << st.icmp_window) - 1));
     const std::size_t slot = tg.count < st.icmp_window ? tg.count : st.icmp_window - 1;
     // Keep the RTT ring in step with fail_bits (index 0 newest).
     const int n = std::min<int>(tg.count + 1, st.icmp_window);
@@ -1227,8 +1330,10 @@ struct Engine::Impl {
     (void)slot;
     float rtt = 0;
     if (!failed) {
-      if (s.rtt_ms) rtt = static_cast<float>(*s.rtt_ms);
-      else if (s.rtt) rtt = static_cast<float>(s.rtt->count());
+      if (s.rtt_ms)
+        rtt = static_cast<float>(*s.rtt_ms);
+      else if (s.rtt)
+        rtt = static_cast<float>(s.rtt->count());
     }
     tg.rtts[0] = rtt;
     tg.rtt_sum += rtt - evicted;
@@ -1243,8 +1348,10 @@ struct Engine::Impl {
     if (before < 0) ++targets_seen;
     if (before == 1 && !failed) --targets_failing;
     if (before != 1 && failed) ++targets_failing;
-    if (failed) checkAllFail(s.time);
-    else if (blind && !blind_from_health) recoverSight(s.time, "probe target " + tg.name + " answers");
+    if (failed)
+      checkAllFail(s.time);
+    else if (blind && !blind_from_health)
+      recoverSight(s.time, "probe target " + tg.name + " answers");
     sampleAll(tg.circuits, s.time);
   }
 
@@ -1264,13 +1371,15 @@ struct Engine::Impl {
     rt.tp_loss = s.loss_ratio ? static_cast<float>(*s.loss_ratio) : NAN;
     rt.tp_delay = s.delay_ms ? static_cast<float>(*s.delay_ms) : NAN;
     const auto& bw = def(it->second).bandwidth_mbps;
-    rt.tp_util = bw && *bw > 0 ? static_cast<float>(std::max(s.in_bps, s.out_bps) / (*bw * 1e6)) : NAN;
+    rt.tp_util =
+        bw && *bw > 0 ? static_cast<float>(std::max(s.in_bps, s.out_bps) / (*bw * 1e6)) : NAN;
     sample(it->second, s.time);
   }
 
   void onHealth(const MonitorHealth& h) {
     if (!h.uplink_up || !h.probes_can_send) {
-      std::string why = !h.uplink_up ? "the monitor's own uplink is down" : "the monitor's probes cannot send";
+      std::string why =
+          !h.uplink_up ? "the monitor's own uplink is down" : "the monitor's probes cannot send";
       if (!h.detail.empty()) why += " (" + h.detail + ")";
       if (!blind) goBlind(h.time, why);
       blind_from_health = true;
@@ -1287,13 +1396,20 @@ struct Engine::Impl {
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, DevicePoll>) onPoll(v);
-          else if constexpr (std::is_same_v<T, InterfaceSample>) onIface(v);
-          else if constexpr (std::is_same_v<T, TrapEvent>) onTrap(v);
-          else if constexpr (std::is_same_v<T, ReachSample>) onReach(v);
-          else if constexpr (std::is_same_v<T, CfmSample>) onCfm(v);
-          else if constexpr (std::is_same_v<T, ThroughputSample>) onThroughput(v);
-          else if constexpr (std::is_same_v<T, MonitorHealth>) onHealth(v);
+          if constexpr (std::is_same_v<T, DevicePoll>)
+            onPoll(v);
+          else if constexpr (std::is_same_v<T, InterfaceSample>)
+            onIface(v);
+          else if constexpr (std::is_same_v<T, TrapEvent>)
+            onTrap(v);
+          else if constexpr (std::is_same_v<T, ReachSample>)
+            onReach(v);
+          else if constexpr (std::is_same_v<T, CfmSample>)
+            onCfm(v);
+          else if constexpr (std::is_same_v<T, ThroughputSample>)
+            onThroughput(v);
+          else if constexpr (std::is_same_v<T, MonitorHealth>)
+            onHealth(v);
         },
         o);
   }
@@ -1353,7 +1469,8 @@ void Engine::flush() { impl_->flushLeaves(); }
 std::vector<EngineEvent> Engine::drain() {
   std::vector<EngineEvent> out;
   out.swap(impl_->out);
-  std::stable_sort(out.begin(), out.end(), [](const EngineEvent& a, const EngineEvent& b) { return a.time < b.time; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const EngineEvent& a, const EngineEvent& b) { return a.time < b.time; });
   return out;
 }
 
@@ -1366,7 +1483,8 @@ void Engine::setInventory(const Inventory& inventory) {
   std::vector<DeviceRt> old_devs = std::move(im.devs);
   std::vector<TargetRt> old_targets = std::move(im.targets);
   Inventory old_inv = std::move(im.inv);
-  std::unordered_map<std::string, std::uint32_t> old_dev_idx = im.dev_idx, old_target_idx = im.target_idx;
+  std::unordered_map<std::string, std::uint32_t> old_dev_idx = im.dev_idx,
+                                                 old_target_idx = im.target_idx;
   im.build(inventory);
   std::vector<std::uint32_t> remap(old_cs.size(), kNone);
   for (std::uint32_t oi = 0; oi < old_inv.circuits.size(); ++oi) {
@@ -1438,8 +1556,10 @@ void Engine::setInventory(const Inventory& inventory) {
     std::vector<std::string> gone;
     for (auto oi : inc.children) {
       const std::uint32_t ni = remap[oi];
-      if (ni != kNone && im.cs[ni].incident == n) kept.push_back(ni);
-      else gone.push_back(old_inv.circuits[oi].key);
+      if (ni != kNone && im.cs[ni].incident == n)
+        kept.push_back(ni);
+      else
+        gone.push_back(old_inv.circuits[oi].key);
     }
     inc.children = kept;
     im.reindex(inc);
@@ -1488,12 +1608,15 @@ std::size_t Engine::stateBytesPerCircuit() const {
   const auto& im = *impl_;
   const std::size_t n = std::max<std::size_t>(im.cs.size(), 1);
   std::size_t bytes = im.cs.capacity() * sizeof(CircuitRt) + im.devs.capacity() * sizeof(DeviceRt) +
-                      im.targets.capacity() * sizeof(TargetRt) + im.inv.circuits.capacity() * sizeof(Circuit);
+                      im.targets.capacity() * sizeof(TargetRt) +
+                      im.inv.circuits.capacity() * sizeof(Circuit);
   for (const auto& rt : im.cs) bytes += rt.uplinks.capacity() * sizeof(std::uint16_t);
-  for (const auto& d : im.devs) bytes += d.ifs.capacity() * sizeof(IfState) + d.circuits.capacity() * 4;
+  for (const auto& d : im.devs)
+    bytes += d.ifs.capacity() * sizeof(IfState) + d.circuits.capacity() * 4;
   for (const auto& tg : im.targets) bytes += tg.circuits.capacity() * 4;
   // Hash index nodes: key string + value + bucket pointer, roughly.
-  bytes += (im.circuit_idx.size() + im.target_idx.size() + im.dev_idx.size()) * (sizeof(std::string) + 24);
+  bytes += (im.circuit_idx.size() + im.target_idx.size() + im.dev_idx.size()) *
+           (sizeof(std::string) + 24);
   return bytes / n;
 }
 

@@ -18,17 +18,18 @@ namespace circuitd::engine {
 
 /// Tunables of the engine (docs/engine.md explains each).
 struct EngineSettings {
-  int down_n = 3;                 ///< N failing samples of the last M take a circuit down
-  int window_m = 5;               ///< M, the hysteresis window in samples (at most 16)
-  int recover_k = 3;              ///< K consecutive good samples bring it back
-  int flap_count = 5;             ///< this many outages inside flap_window make it flapping
+  int down_n = 3;      ///< N failing samples of the last M take a circuit down
+  int window_m = 5;    ///< M, the hysteresis window in samples (at most 16)
+  int recover_k = 3;   ///< K consecutive good samples bring it back
+  int flap_count = 5;  ///< this many outages inside flap_window make it flapping
   Duration flap_window{std::chrono::minutes{10}};
   Duration flap_hold{std::chrono::minutes{10}};     ///< quiet time before a flapping circuit is up
   Duration stale_after{std::chrono::seconds{120}};  ///< no sample for this long: UNKNOWN
   Duration correlation_window{std::chrono::seconds{60}};  ///< outages starting together
-  Duration late_join{std::chrono::minutes{10}};  ///< later outages sharing a scope join the incident
-  Duration trap_window{std::chrono::minutes{10}};     ///< a dying gasp explains silence this long
-  Duration reboot_window{std::chrono::minutes{10}};   ///< sysUpTime reset stays evidence this long
+  Duration late_join{
+      std::chrono::minutes{10}};  ///< later outages sharing a scope join the incident
+  Duration trap_window{std::chrono::minutes{10}};    ///< a dying gasp explains silence this long
+  Duration reboot_window{std::chrono::minutes{10}};  ///< sysUpTime reset stays evidence this long
   Duration maintenance_notice{std::chrono::hours{24}};  ///< lead time counted as "advance" (7.6)
   double optical_low_dbm = -25.0;  ///< line-side rx below this: degraded (carrier line)
   double optical_los_dbm = -35.0;  ///< line-side rx at or below this: loss of signal

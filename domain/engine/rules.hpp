@@ -53,10 +53,16 @@ struct FactSet {
   /// Records a known value.
   void set(Fact f, bool v) {
     known |= bit(f);
-    if (v) value |= bit(f); else value &= ~bit(f);
+    if (v)
+      value |= bit(f);
+    else
+      value &= ~bit(f);
   }
   /// Marks the fact as unknown.
-  void unset(Fact f) { known &= ~bit(f); value &= ~bit(f); }
+  void unset(Fact f) {
+    known &= ~bit(f);
+    value &= ~bit(f);
+  }
   /// True when known and true.
   bool isTrue(Fact f) const { return (known & value & bit(f)) != 0; }
   /// True when known and false.
@@ -83,7 +89,8 @@ struct Rule {
   /// True when every condition holds for these facts.
   bool matches(const FactSet& f) const {
     return (f.known & f.value & need_true) == need_true &&
-           (f.known & ~f.value & need_false) == need_false && (~f.known & need_unknown) == need_unknown;
+           (f.known & ~f.value & need_false) == need_false &&
+           (~f.known & need_unknown) == need_unknown;
   }
 };
 

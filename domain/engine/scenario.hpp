@@ -28,15 +28,15 @@ struct ScenarioStep {
 struct Expectation {
   int line = 0;
   TimePoint at;
-  std::string circuit;        ///< circuit checks (state, location, ...) apply to this circuit
-  std::string incident;       ///< root cause of an open incident, e.g. "aggregation:agg-1"
-  std::string incident_of;    ///< the open incident containing this circuit
+  std::string circuit;      ///< circuit checks (state, location, ...) apply to this circuit
+  std::string incident;     ///< root cause of an open incident, e.g. "aggregation:agg-1"
+  std::string incident_of;  ///< the open incident containing this circuit
   std::optional<CircuitState> state;
   std::optional<FaultLocation> location;
   std::optional<Party> party;
   std::optional<std::string> clause;
   std::optional<std::string> rule;
-  std::optional<std::string> root;       ///< with incident_of: its root cause
+  std::optional<std::string> root;  ///< with incident_of: its root cause
   std::optional<bool> flapping;
   std::optional<std::string> next_step;  ///< substring the next_step must contain
   std::optional<bool> in_incident;
@@ -44,7 +44,7 @@ struct Expectation {
   std::optional<std::size_t> open_incidents;
   std::optional<EngineEventKind> event;  ///< with count: events of this kind emitted so far
   std::optional<std::size_t> count;
-  std::optional<std::size_t> alarms;     ///< alarms raised so far (see docs/scenarios.md)
+  std::optional<std::size_t> alarms;  ///< alarms raised so far (see docs/scenarios.md)
   std::optional<bool> monitor_blind;
 };
 
@@ -56,7 +56,7 @@ struct Scenario {
   TimePoint start;
   Inventory inventory;
   EngineSettings settings;
-  std::string rules_file;  ///< optional rules file, relative to the scenario file
+  std::string rules_file;                 ///< optional rules file, relative to the scenario file
   std::vector<ScenarioStep> steps;        ///< sorted by time (stable)
   std::vector<Expectation> expectations;  ///< sorted by time (stable)
 };

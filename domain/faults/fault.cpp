@@ -6,11 +6,16 @@ namespace circuitd::faults {
 
 std::string_view toString(FaultState s) {
   switch (s) {
-    case FaultState::Open: return "open";
-    case FaultState::Acknowledged: return "acknowledged";
-    case FaultState::Reported: return "reported";
-    case FaultState::Resolved: return "resolved";
-    case FaultState::Closed: return "closed";
+    case FaultState::Open:
+      return "open";
+    case FaultState::Acknowledged:
+      return "acknowledged";
+    case FaultState::Reported:
+      return "reported";
+    case FaultState::Resolved:
+      return "resolved";
+    case FaultState::Closed:
+      return "closed";
   }
   return "open";
 }
@@ -44,9 +49,8 @@ void Changes::merge(const Changes& o) {
   acks.insert(acks.end(), o.acks.begin(), o.acks.end());
   for (const auto& i : o.incidents) upsert(incidents, i, [](const Incident& x) { return x.id; });
   for (const auto& i : o.intervals)
-    upsert(intervals, i, [](const OutageInterval& x) {
-      return std::make_pair(x.circuit, toUnixMs(x.start));
-    });
+    upsert(intervals, i,
+           [](const OutageInterval& x) { return std::make_pair(x.circuit, toUnixMs(x.start)); });
 }
 
 }  // namespace circuitd::faults

@@ -14,10 +14,10 @@ json decisionJson(const Decision& d) {
   json ev = json::array();
   for (const auto& e : d.evidence)
     ev.push_back({{"name", e.name}, {"value", e.value}, {"time", formatIso(e.time)}});
-  return {{"state", toString(d.state)},     {"location", toString(d.location)},
-          {"party", toString(d.party)},     {"clause", d.clause},
-          {"rule_id", d.rule_id},           {"summary", d.summary},
-          {"next_step", d.next_step},       {"evidence", ev}};
+  return {{"state", toString(d.state)}, {"location", toString(d.location)},
+          {"party", toString(d.party)}, {"clause", d.clause},
+          {"rule_id", d.rule_id},       {"summary", d.summary},
+          {"next_step", d.next_step},   {"evidence", ev}};
 }
 
 }  // namespace
@@ -51,7 +51,8 @@ Result<Decision> decisionFromJson(const std::string& text) {
   if (auto it = j.find("evidence"); it != j.end() && it->is_array()) {
     int i = 0;
     for (const auto& e : *it) {
-      if (!e.is_object()) return fail("decision.evidence[" + std::to_string(i) + "]", "not an object");
+      if (!e.is_object())
+        return fail("decision.evidence[" + std::to_string(i) + "]", "not an object");
       Evidence ev;
       ev.name = e.value("name", "");
       ev.value = e.value("value", "");
@@ -92,21 +93,22 @@ std::string faultToJson(const Fault& f) {
 }
 
 std::string transitionToJson(const Transition& t) {
-  json j = {{"fault_id", t.fault_id},
-            {"seq", t.seq},
-            {"key", t.key()},
-            {"time", formatIso(t.time)},
-            {"actor", t.actor},
-            {"from", t.from ? json(toString(*t.from)) : json(nullptr)},
-            {"to", toString(t.to)},
-            {"detail", t.detail}};
+  json j = {{"fault_id", t.fault_id}, {"seq", t.seq},
+            {"key", t.key()},         {"time", formatIso(t.time)},
+            {"actor", t.actor},       {"from", t.from ? json(toString(*t.from)) : json(nullptr)},
+            {"to", toString(t.to)},   {"detail", t.detail}};
   return j.dump();
 }
 
 std::string circuitToJson(const Circuit& c) {
-  json j = {{"key", c.key},         {"link_id", c.link_id}, {"contract", c.contract},
-            {"contract_row", c.contract_row}, {"site", c.site}, {"service", c.service},
-            {"device", c.device},   {"monthly_fee", c.monthly_fee},
+  json j = {{"key", c.key},
+            {"link_id", c.link_id},
+            {"contract", c.contract},
+            {"contract_row", c.contract_row},
+            {"site", c.site},
+            {"service", c.service},
+            {"device", c.device},
+            {"monthly_fee", c.monthly_fee},
             {"criticality", static_cast<int>(c.criticality)}};
   j["bandwidth_mbps"] = c.bandwidth_mbps ? json(*c.bandwidth_mbps) : json(nullptr);
   j["term_start"] = c.term_start ? json(*c.term_start) : json(nullptr);

@@ -119,7 +119,7 @@ Fault& FaultLifecycle::openFault(const EngineEvent& e, Changes& out) {
         f.closed_by.clear();
         f.decision = e.decision;
         f.circuit_state = e.decision.state == CircuitState::Degraded ? CircuitState::Degraded
-                                                                      : CircuitState::Down;
+                                                                     : CircuitState::Down;
         transition(f, e.time, kEngineActor, FaultState::Open,
                    "reopened: occurrence " + std::to_string(f.occurrences), out);
         active_[f.circuit] = f.id;

@@ -17,8 +17,8 @@ namespace circuitd::faults {
 
 /// Tunables of the lifecycle.
 struct LifecycleSettings {
-  Duration hold_off{std::chrono::minutes{2}};       ///< up this long before a fault resolves
-  Duration reopen_window{std::chrono::hours{1}};    ///< a recurrence this soon reopens the fault
+  Duration hold_off{std::chrono::minutes{2}};     ///< up this long before a fault resolves
+  Duration reopen_window{std::chrono::hours{1}};  ///< a recurrence this soon reopens the fault
 };
 
 /// Actor name recorded for automatic transitions.
@@ -75,11 +75,11 @@ class FaultLifecycle {
 
   LifecycleSettings settings_;
   std::int64_t next_id_ = 1;
-  std::map<std::string, Fault> faults_;                        // by id
-  std::map<std::string, std::string> active_;                  // circuit -> fault id
-  std::map<std::string, std::string> latest_;                  // circuit + '\n' + cause -> id
-  std::map<std::string, OutageInterval> open_intervals_;       // by circuit
-  std::map<std::string, Incident> incidents_;                  // open incidents by id
+  std::map<std::string, Fault> faults_;                   // by id
+  std::map<std::string, std::string> active_;             // circuit -> fault id
+  std::map<std::string, std::string> latest_;             // circuit + '\n' + cause -> id
+  std::map<std::string, OutageInterval> open_intervals_;  // by circuit
+  std::map<std::string, Incident> incidents_;             // open incidents by id
 };
 
 /// Formats a fault id from its number: 7 -> "F-000007".

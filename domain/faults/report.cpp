@@ -30,7 +30,8 @@ std::pair<std::string, std::string> describeLocation(FaultLocation l) {
     case FaultLocation::CarrierNetwork:
       return {"运营商网络（设备以外线路侧）", "carrier network beyond the edge device"};
     case FaultLocation::CarrierLine:
-      return {"运营商线路/上联（设备线路侧）", "carrier line or uplink (line side of the edge device)"};
+      return {"运营商线路/上联（设备线路侧）",
+              "carrier line or uplink (line side of the edge device)"};
     case FaultLocation::CarrierEdgeDevice:
       return {"运营商接入设备本身", "the carrier's edge device itself"};
     case FaultLocation::CustomerPower:
@@ -53,10 +54,14 @@ std::pair<std::string, std::string> describeLocation(FaultLocation l) {
 
 std::pair<std::string, std::string> describeParty(Party p) {
   switch (p) {
-    case Party::Carrier: return {"乙方（中国电信）", "carrier (China Telecom)"};
-    case Party::Customer: return {"甲方（客户）", "customer"};
-    case Party::None: return {"双方均无责任", "neither party"};
-    case Party::Undetermined: break;
+    case Party::Carrier:
+      return {"乙方（中国电信）", "carrier (China Telecom)"};
+    case Party::Customer:
+      return {"甲方（客户）", "customer"};
+    case Party::None:
+      return {"双方均无责任", "neither party"};
+    case Party::Undetermined:
+      break;
   }
   return {"尚未确定", "undetermined"};
 }
@@ -92,7 +97,8 @@ std::string localTime(TimePoint t, std::chrono::minutes off) {
   const std::chrono::year_month_day ymd{dp};
   const std::chrono::hh_mm_ss hms{local - dp};
   char buf[64];
-  const int oh = static_cast<int>(off.count() / 60), om = static_cast<int>(std::abs(off.count()) % 60);
+  const int oh = static_cast<int>(off.count() / 60),
+            om = static_cast<int>(std::abs(off.count()) % 60);
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02lld:%02lld:%02lld (UTC%+03d:%02d)",
                 static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                 static_cast<unsigned>(ymd.day()), static_cast<long long>(hms.hours().count()),
@@ -103,22 +109,32 @@ std::string localTime(TimePoint t, std::chrono::minutes off) {
 
 std::string stateZh(CircuitState s) {
   switch (s) {
-    case CircuitState::Down: return "电路中断";
-    case CircuitState::Degraded: return "电路质量劣化";
-    case CircuitState::Maintenance: return "计划维护中";
-    case CircuitState::Unknown: return "状态未知";
-    case CircuitState::Up: return "正常";
+    case CircuitState::Down:
+      return "电路中断";
+    case CircuitState::Degraded:
+      return "电路质量劣化";
+    case CircuitState::Maintenance:
+      return "计划维护中";
+    case CircuitState::Unknown:
+      return "状态未知";
+    case CircuitState::Up:
+      return "正常";
   }
   return "";
 }
 
 std::string faultStateZh(FaultState s) {
   switch (s) {
-    case FaultState::Open: return "未处理";
-    case FaultState::Acknowledged: return "已确认";
-    case FaultState::Reported: return "已向运营商申告";
-    case FaultState::Resolved: return "已恢复";
-    case FaultState::Closed: return "已关闭";
+    case FaultState::Open:
+      return "未处理";
+    case FaultState::Acknowledged:
+      return "已确认";
+    case FaultState::Reported:
+      return "已向运营商申告";
+    case FaultState::Resolved:
+      return "已恢复";
+    case FaultState::Closed:
+      return "已关闭";
   }
   return "";
 }
@@ -152,8 +168,8 @@ std::string renderHotlineReport(const ReportInput& in) {
   const Fault& f = in.fault;
   const Decision& d = f.decision;
   std::ostringstream o;
-  const std::string title = "故障申告单 / Fault report for the carrier hotline " +
-                            std::string(kCarrierHotline);
+  const std::string title =
+      "故障申告单 / Fault report for the carrier hotline " + std::string(kCarrierHotline);
   o << title << "\n" << std::string(72, '=') << "\n";
   const auto none = std::string("未记录 / not recorded");
   field(o, "故障编号", "Fault ID", f.id);
@@ -165,8 +181,7 @@ std::string renderHotlineReport(const ReportInput& in) {
   field(o, "安装地点", "Site", in.circuit && !in.circuit->site.empty() ? in.circuit->site : none);
   field(o, "业务类型", "Service",
         in.circuit && !in.circuit->service.empty() ? in.circuit->service : none);
-  field(o, "带宽", "Bandwidth",
-        in.circuit ? bandwidth(in.circuit->bandwidth_mbps) : none);
+  field(o, "带宽", "Bandwidth", in.circuit ? bandwidth(in.circuit->bandwidth_mbps) : none);
   field(o, "首次发现", "First seen",
         localTime(f.first_seen, in.utc_offset) + " = " + formatIso(f.first_seen));
   const TimePoint since = f.down_since.value_or(f.first_seen);

@@ -16,10 +16,10 @@ inline constexpr const char* kCarrierHotline = "8008281000";
 /// Everything the report is made from.
 struct ReportInput {
   Fault fault;
-  std::optional<Circuit> circuit;      ///< inventory entry; absent if the circuit is unknown
-  std::string customer;                ///< contract party A; empty when not recorded
+  std::optional<Circuit> circuit;  ///< inventory entry; absent if the circuit is unknown
+  std::string customer;            ///< contract party A; empty when not recorded
   std::vector<Note> notes;
-  TimePoint now;                       ///< for the duration of a fault still down
+  TimePoint now;                            ///< for the duration of a fault still down
   std::chrono::minutes utc_offset{8 * 60};  ///< local time shown next to UTC (China: +8)
 };
 

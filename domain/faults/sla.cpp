@@ -1,10 +1,10 @@
 #include "domain/faults/sla.hpp"
 
-#include "domain/contract/money.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+
+#include "domain/contract/money.hpp"
 
 namespace circuitd::faults {
 
@@ -38,8 +38,8 @@ int daysIn(Month m) {
 }
 
 std::pair<TimePoint, TimePoint> monthBounds(Month m, std::chrono::minutes off) {
-  const auto first = sys_days{std::chrono::year{m.year} /
-                              std::chrono::month{static_cast<unsigned>(m.month)} / 1};
+  const auto first =
+      sys_days{std::chrono::year{m.year} / std::chrono::month{static_cast<unsigned>(m.month)} / 1};
   const auto start = TimePoint{first} - off;
   return {start, start + days{daysIn(m)}};
 }
@@ -59,8 +59,8 @@ double minutes(Duration d) { return static_cast<double>(d.count()) / 60000.0; }
 
 // Days of month m the circuit is in service, from its contract term (both ends inclusive).
 int daysInService(const Circuit& c, Month m, sys_days& first, sys_days& last) {
-  const auto mfirst = sys_days{std::chrono::year{m.year} /
-                               std::chrono::month{static_cast<unsigned>(m.month)} / 1};
+  const auto mfirst =
+      sys_days{std::chrono::year{m.year} / std::chrono::month{static_cast<unsigned>(m.month)} / 1};
   const auto mlast = mfirst + days{daysIn(m) - 1};
   first = mfirst;
   last = mlast;

@@ -34,9 +34,9 @@ int daysIn(Month m);
 
 /// What clause 9.3 needs to know about a circuit's opening (not part of the inventory).
 struct OpeningTerms {
-  std::string due_date;       ///< contractual opening deadline, "YYYY-MM-DD"
-  std::string opened_date;    ///< actual opening, "YYYY-MM-DD"
-  double one_time_fee = 0;    ///< the circuit's one-time (installation) fee
+  std::string due_date;               ///< contractual opening deadline, "YYYY-MM-DD"
+  std::string opened_date;            ///< actual opening, "YYYY-MM-DD"
+  double one_time_fee = 0;            ///< the circuit's one-time (installation) fee
   std::vector<std::string> holidays;  ///< public holidays between the two, "YYYY-MM-DD"
 };
 
@@ -57,8 +57,8 @@ struct SlaRecord {
   std::string link_id;
   std::string contract;
   std::string site;
-  std::string month;                 ///< "2024-07"
-  double period_minutes = 0;         ///< minutes in service this month (whole month or less)
+  std::string month;          ///< "2024-07"
+  double period_minutes = 0;  ///< minutes in service this month (whole month or less)
   double carrier_minutes = 0;
   double customer_minutes = 0;
   double undetermined_minutes = 0;
@@ -70,7 +70,7 @@ struct SlaRecord {
   /// 100 * (period - carrier) / period: what the carrier is answerable for.
   double carrier_availability_pct = 100;
   double monthly_fee = 0;
-  double fee_due = 0;                ///< 6.5.1: first/last month by days in service
+  double fee_due = 0;  ///< 6.5.1: first/last month by days in service
   int days_in_service = 0;
   bool prorated = false;
   /// 9.6/9.7: 0.1 % of the fees of the last three months (this month and the two before).

@@ -29,7 +29,8 @@ std::vector<CfmSample> CcmTracker::advance(std::int64_t now_us) {
   std::vector<CfmSample> out;
   for (auto& [key, m] : meps_) {
     if (m.loc || m.interval_ms <= 0) continue;
-    const auto deadline = m.last_us + static_cast<std::int64_t>(kLocIntervals * m.interval_ms * 1000);
+    const auto deadline =
+        m.last_us + static_cast<std::int64_t>(kLocIntervals * m.interval_ms * 1000);
     if (now_us >= deadline) {
       m.loc = true;
       ++m.loc_events;

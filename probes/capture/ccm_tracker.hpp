@@ -14,21 +14,21 @@ namespace circuitd::capture {
 
 /// What is known about one MEP.
 struct MepState {
-  std::string key;             ///< "md-level/vlan/mepid", vlan 0 when untagged
-  std::string circuit;         ///< circuit key when the MEP's VLAN maps to one
+  std::string key;      ///< "md-level/vlan/mepid", vlan 0 when untagged
+  std::string circuit;  ///< circuit key when the MEP's VLAN maps to one
   std::uint8_t md_level = 0;
   std::uint16_t vlan = 0;
   std::uint16_t mep_id = 0;
   std::string ma_name;
-  double interval_ms = 0;      ///< from the last CCM's flags
-  std::int64_t first_us = 0;   ///< first CCM seen (packet time, microseconds since epoch)
-  std::int64_t last_us = 0;    ///< last CCM seen
+  double interval_ms = 0;     ///< from the last CCM's flags
+  std::int64_t first_us = 0;  ///< first CCM seen (packet time, microseconds since epoch)
+  std::int64_t last_us = 0;   ///< last CCM seen
   std::uint64_t ccms = 0;
-  std::uint64_t rdi_ccms = 0;  ///< CCMs with RDI set
+  std::uint64_t rdi_ccms = 0;         ///< CCMs with RDI set
   std::uint64_t sequence_errors = 0;  ///< CCM sequence numbers that did not follow by one
   std::uint64_t loc_events = 0;       ///< times continuity was lost
-  bool loc = false;            ///< currently in loss of continuity
-  bool rdi = false;            ///< last CCM carried RDI
+  bool loc = false;                   ///< currently in loss of continuity
+  bool rdi = false;                   ///< last CCM carried RDI
   std::uint32_t last_sequence = 0;
 };
 

@@ -7,9 +7,12 @@
 namespace circuitd::capture {
 namespace {
 
-std::uint16_t get16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
+std::uint16_t get16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
+}
 std::uint32_t get32(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         p[3];
 }
 
 DecodeResult truncated(DecodeResult r, std::string why) {
@@ -60,7 +63,8 @@ double ccmIntervalMs(std::uint8_t code) {
 DecodeResult decodeEthernet(std::span<const std::uint8_t> d) {
   DecodeResult r;
   Frame& f = r.frame;
-  if (d.size() < 14) return truncated(r, "ethernet header: " + std::to_string(d.size()) + " of 14 octets");
+  if (d.size() < 14)
+    return truncated(r, "ethernet header: " + std::to_string(d.size()) + " of 14 octets");
   std::size_t off = 12;
   std::uint16_t type = get16(d.data() + off);
   off += 2;
@@ -99,12 +103,15 @@ DecodeResult decodeEthernet(std::span<const std::uint8_t> d) {
     f.dst = t;
   } else if (type == kEthertypeCfm) {
     f.kind = Frame::Kind::Cfm;
-    if (left < 4) return truncated(r, "cfm common header: " + std::to_string(left) + " of 4 octets");
+    if (left < 4)
+      return truncated(r, "cfm common header: " + std::to_string(left) + " of 4 octets");
     f.cfm_opcode = p[1];
     if (f.cfm_opcode == kCfmOpcodeCcm) {
       // Common header (4) + sequence (4) + MEPID (2) + MAID (48) + Y.1731 (16) = first TLV at 74.
       const std::uint8_t first_tlv = p[3];
-      if (first_tlv != 70) return malformed(r, "cfm ccm: first TLV offset " + std::to_string(first_tlv) + ", expected 70");
+      if (first_tlv != 70)
+        return malformed(
+            r, "cfm ccm: first TLV offset " + std::to_string(first_tlv) + ", expected 70");
       if (left < 75) return truncated(r, "cfm ccm: " + std::to_string(left) + " of 75 octets");
       CcmInfo c;
       c.md_level = static_cast<std::uint8_t>(p[0] >> 5);

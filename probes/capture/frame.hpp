@@ -28,12 +28,12 @@ struct IpAddress {
 
 /// The fields of a CCM that continuity tracking needs.
 struct CcmInfo {
-  std::uint8_t md_level = 0;     ///< 0..7
-  bool rdi = false;              ///< remote defect indication flag
+  std::uint8_t md_level = 0;       ///< 0..7
+  bool rdi = false;                ///< remote defect indication flag
   std::uint8_t interval_code = 0;  ///< 0 invalid, 1 = 3.33 ms ... 7 = 10 min
   std::uint32_t sequence = 0;
-  std::uint16_t mep_id = 0;      ///< 1..8191
-  std::string ma_name;           ///< printable short MA name from the MAID, may be empty
+  std::uint16_t mep_id = 0;  ///< 1..8191
+  std::string ma_name;       ///< printable short MA name from the MAID, may be empty
 };
 
 /// CCM interval in milliseconds for a CCM interval code (0 for the invalid code 0).
@@ -43,11 +43,11 @@ double ccmIntervalMs(std::uint8_t code);
 struct Frame {
   enum class Kind { Ipv4, Ipv6, Cfm, Other };
   Kind kind = Kind::Other;
-  std::vector<std::uint16_t> vlans;  ///< VLAN ids, outermost first
-  std::uint16_t ethertype = 0;       ///< after the tags
-  std::optional<IpAddress> src, dst; ///< IP frames
-  std::uint8_t cfm_opcode = 0;       ///< CFM frames
-  std::optional<CcmInfo> ccm;        ///< CFM CCM frames
+  std::vector<std::uint16_t> vlans;   ///< VLAN ids, outermost first
+  std::uint16_t ethertype = 0;        ///< after the tags
+  std::optional<IpAddress> src, dst;  ///< IP frames
+  std::uint8_t cfm_opcode = 0;        ///< CFM frames
+  std::optional<CcmInfo> ccm;         ///< CFM CCM frames
 };
 
 /// Outcome of decoding: a frame, or why it could not be read.

@@ -1,5 +1,6 @@
 #include "probes/capture/pcap_source.hpp"
 
+#include <fmt/format.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -13,8 +14,6 @@
 #include <memory>
 #include <thread>
 
-#include <fmt/format.h>
-
 namespace circuitd::capture {
 namespace {
 
@@ -25,7 +24,8 @@ using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
 
 std::int64_t wallMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 Result<void> setFilter(pcap_t* p, const std::string& expr, const std::string& where) {
@@ -147,15 +147,17 @@ Result<void> pump(pcap_t* p, const std::string& where, TrafficCounter& counter, 
       int wait_ms = kIdleWaitMs;
       if (opt.seconds > 0)
         wait_ms = static_cast<int>(std::min<std::int64_t>(
-            wait_ms, std::chrono::ceil<std::chrono::milliseconds>(
-                         deadline - std::chrono::steady_clock::now()).count()));
+            wait_ms, std::chrono::ceil<std::chrono::milliseconds>(deadline -
+                                                                  std::chrono::steady_clock::now())
+                         .count()));
       fd_error = waitLive(live_fd, opt.stop, wait_ms);
     } else if (rc == PCAP_ERROR_BREAK) {  // end of file
       return {};
     } else if (live) {
       return failLive(fmt::format("after frame {}: {}", counter.totals().frames, pcap_geterr(p)));
     } else {
-      return fail(where, fmt::format("after frame {}: {}", counter.totals().frames, pcap_geterr(p)));
+      return fail(where,
+                  fmt::format("after frame {}: {}", counter.totals().frames, pcap_geterr(p)));
     }
   }
 }
@@ -180,8 +182,8 @@ Result<void> readFile(const std::string& path, TrafficCounter& counter, const Cf
   return r;
 }
 
-Result<void> captureLive(const std::string& interface, TrafficCounter& counter,
-                         const CfmSink& sink, const CaptureOptions& options) {
+Result<void> captureLive(const std::string& interface, TrafficCounter& counter, const CfmSink& sink,
+                         const CaptureOptions& options) {
   char err[PCAP_ERRBUF_SIZE] = {};
   PcapPtr p(pcap_create(interface.c_str(), err));
   if (!p) return fail(interface, err);
@@ -190,8 +192,8 @@ Result<void> captureLive(const std::string& interface, TrafficCounter& counter,
   pcap_set_timeout(p.get(), 200);
   pcap_set_immediate_mode(p.get(), 1);
   if (options.buffer_bytes > 0)
-    pcap_set_buffer_size(p.get(), std::max<int>(options.buffer_bytes,
-                                                static_cast<int>(::sysconf(_SC_PAGESIZE))));
+    pcap_set_buffer_size(
+        p.get(), std::max<int>(options.buffer_bytes, static_cast<int>(::sysconf(_SC_PAGESIZE))));
   const int rc = pcap_activate(p.get());
   if (rc < 0) return fail(interface, fmt::format("cannot capture: {}", pcap_geterr(p.get())));
   if (pcap_datalink(p.get()) != DLT_EN10MB) return fail(interface, "not an Ethernet interface");
@@ -222,12 +224,12 @@ void CaptureStop::request() {
 bool CaptureStop::waitFor(std::chrono::milliseconds limit) const {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (!requested()) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-        end - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     if (fd_ < 0) {
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-          left, std::chrono::milliseconds{kIdleWaitMs}));
+      std::this_thread::sleep_for(
+          std::min<std::chrono::milliseconds>(left, std::chrono::milliseconds{kIdleWaitMs}));
       continue;
     }
     pollfd f{fd_, POLLIN, 0};

@@ -41,16 +41,16 @@ class CaptureStop {
 
 /// How to capture.
 struct CaptureOptions {
-  bool apply_filter = true;   ///< compile and set counter.bpfFilter()
-  int snaplen = 256;          ///< live: octets kept per frame (headers are all we need)
+  bool apply_filter = true;  ///< compile and set counter.bpfFilter()
+  int snaplen = 256;         ///< live: octets kept per frame (headers are all we need)
   /// live: size of the kernel buffer frames wait in until read (pcap_set_buffer_size; 0 =
   /// libpcap's default, 2 MiB). On Linux it is the packet ring, which libpcap 1.10 rounds down
   /// to whole pages; less than a page would leave no ring, so it is raised to one page.
   int buffer_bytes = 0;
-  double seconds = 0;         ///< live: stop after this long (0 = until `stop` is set)
+  double seconds = 0;                 ///< live: stop after this long (0 = until `stop` is set)
   const CaptureStop* stop = nullptr;  ///< live: requested to end the capture (wakes it at once)
-  std::uint64_t max_frames = 0;  ///< live: stop after this many frames (0 = no limit)
-  std::function<void()> on_ready;  ///< live: called once the handle is capturing
+  std::uint64_t max_frames = 0;       ///< live: stop after this many frames (0 = no limit)
+  std::function<void()> on_ready;     ///< live: called once the handle is capturing
   /// Every `sample_seconds` of packet time (wall time when idle) the running window closes
   /// (TrafficCounter::takeWindow) while the handle stays open, so no frame falls between two
   /// windows and CCM continuity carries on: the window goes to `on_window` and its per-circuit

@@ -1,13 +1,12 @@
 #include "probes/capture/traffic_counter.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <utility>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace circuitd::capture {
 namespace {
@@ -49,7 +48,8 @@ Result<IpPrefix> parsePrefix(const std::string& text) {
   }
   // Host bits are cleared so that "10.1.2.3/24" and "10.1.2.0/24" mean the same network.
   for (int bit = p.length; bit < max; ++bit)
-    p.network.bytes[static_cast<std::size_t>(bit / 8)] &= static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
+    p.network.bytes[static_cast<std::size_t>(bit / 8)] &=
+        static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
   return p;
 }
 
@@ -62,11 +62,13 @@ Result<TrafficCounter> TrafficCounter::create(const Inventory& inventory) {
     ct.circuit = c.key;
     if (c.vlan) {
       if (*c.vlan == 0 || *c.vlan > 4094)
-        return fail("circuit " + c.key + " vlan", "VLAN id " + std::to_string(*c.vlan) + " outside 1..4094");
+        return fail("circuit " + c.key + " vlan",
+                    "VLAN id " + std::to_string(*c.vlan) + " outside 1..4094");
       for (const auto& other : t.keys_)
         if (other.vlan == c.vlan)
           return fail("circuit " + c.key + " vlan", "VLAN " + std::to_string(*c.vlan) +
-                                                        " is also circuit " + t.traffic_[other.index].circuit);
+                                                        " is also circuit " +
+                                                        t.traffic_[other.index].circuit);
       ct.keyed_by = "vlan " + std::to_string(*c.vlan);
     }
     if (!c.prefix.empty()) {
@@ -138,7 +140,10 @@ std::vector<CfmSample> TrafficCounter::onFrame(std::int64_t time_us,
   const Key* match = nullptr;
   for (std::uint16_t v : f.vlans) {
     for (const auto& k : keys_)
-      if (k.vlan && *k.vlan == v) { match = &k; break; }
+      if (k.vlan && *k.vlan == v) {
+        match = &k;
+        break;
+      }
     if (match) break;
   }
   bool in = false, out = false;
@@ -170,7 +175,8 @@ std::vector<CfmSample> TrafficCounter::onFrame(std::int64_t time_us,
     if (f.ccm) {
       ++totals_.ccm;
       const std::uint16_t vlan = f.vlans.empty() ? 0 : f.vlans.back();
-      samples = ccm_.onCcm(*f.ccm, vlan, match ? traffic_[match->index].circuit : std::string{}, time_us);
+      samples =
+          ccm_.onCcm(*f.ccm, vlan, match ? traffic_[match->index].circuit : std::string{}, time_us);
     }
   } else {
     samples = advance(time_us);
@@ -228,7 +234,7 @@ std::vector<ThroughputSample> TrafficCounter::throughputSamples() const {
 }
 
 std::optional<DropWarnings::Summary> DropWarnings::add(const CaptureWindow& w,
-                                                        Clock::time_point now) {
+                                                       Clock::time_point now) {
   if (w.dropped + w.interface_dropped) {
     pending_.dropped += w.dropped;
     pending_.interface_dropped += w.interface_dropped;
@@ -280,7 +286,8 @@ std::string formatTable(const TrafficCounter& c) {
   const auto& t = c.totals();
   const double span = c.spanSeconds();
   auto rate = [span](std::uint64_t bytes) {
-    return span > 0 ? fmt::format("{:.1f}", static_cast<double>(bytes) * 8 / span / 1e3) : std::string("-");
+    return span > 0 ? fmt::format("{:.1f}", static_cast<double>(bytes) * 8 / span / 1e3)
+                    : std::string("-");
   };
   std::string s;
   s += fmt::format("capture: {} frames, {} bytes, {:.3f} s", t.frames, t.bytes, span);

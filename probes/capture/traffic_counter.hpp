@@ -31,10 +31,10 @@ Result<IpPrefix> parsePrefix(const std::string& text);
 
 /// Counters of one circuit.
 struct CircuitTraffic {
-  std::string circuit;        ///< circuit key
-  std::string keyed_by;       ///< "vlan 100", "10.1.2.0/24" or both
+  std::string circuit;   ///< circuit key
+  std::string keyed_by;  ///< "vlan 100", "10.1.2.0/24" or both
   std::uint64_t packets = 0;
-  std::uint64_t bytes = 0;    ///< frame length on the wire (pcap orig len, no FCS)
+  std::uint64_t bytes = 0;      ///< frame length on the wire (pcap orig len, no FCS)
   std::uint64_t in_bytes = 0;   ///< destination inside the circuit's prefix (toward the customer)
   std::uint64_t out_bytes = 0;  ///< source inside the prefix (from the customer)
 };
@@ -56,8 +56,8 @@ struct CaptureTotals {
   /// promiscuous mode, the interface's rx_missed_errors + rx_fifo_errors: all its traffic, not
   /// only what the filter passes).
   std::uint64_t interface_dropped = 0;
-  std::int64_t first_us = 0;    ///< time of the first frame (microseconds since the epoch)
-  std::int64_t last_us = 0;     ///< time of the last frame
+  std::int64_t first_us = 0;  ///< time of the first frame (microseconds since the epoch)
+  std::int64_t last_us = 0;   ///< time of the last frame
   /// The first few problems, "frame N: reason", so an operator can find them in the file.
   std::vector<std::string> problems;
 };

@@ -33,15 +33,20 @@ const char* familyName(Family f) { return f == Family::V4 ? "ICMPv4" : "ICMPv6";
 
 // Where the ICMP message starts: after the IPv4 header (IHL words) for raw IPv4 sockets.
 Result<std::span<const std::uint8_t>> stripIpv4(std::span<const std::uint8_t> pkt) {
-  if (pkt.size() < 20) return fail("IPv4 header", "truncated: " + std::to_string(pkt.size()) + " bytes");
+  if (pkt.size() < 20)
+    return fail("IPv4 header", "truncated: " + std::to_string(pkt.size()) + " bytes");
   if ((pkt[0] >> 4) != 4) return fail("IPv4 header", "version is not 4");
   const std::size_t ihl = std::size_t{pkt[0] & 0x0fu} * 4;
-  if (ihl < 20 || ihl > pkt.size()) return fail("IPv4 header", "bad header length " + std::to_string(ihl));
-  if (pkt[9] != 1) return fail("IPv4 header", "protocol " + std::to_string(pkt[9]) + " is not ICMP");
+  if (ihl < 20 || ihl > pkt.size())
+    return fail("IPv4 header", "bad header length " + std::to_string(ihl));
+  if (pkt[9] != 1)
+    return fail("IPv4 header", "protocol " + std::to_string(pkt[9]) + " is not ICMP");
   std::size_t total = get16(pkt.data() + 2);
   if (total < ihl) return fail("IPv4 header", "total length shorter than header");
   // The kernel may hand over trailing link padding; trust the IP length when it is shorter.
-  if (total > pkt.size()) return fail("IPv4 header", "truncated: total length " + std::to_string(total) + " > " + std::to_string(pkt.size()) + " bytes received");
+  if (total > pkt.size())
+    return fail("IPv4 header", "truncated: total length " + std::to_string(total) + " > " +
+                                   std::to_string(pkt.size()) + " bytes received");
   return pkt.subspan(ihl, total - ihl);
 }
 
@@ -68,8 +73,10 @@ Result<IcmpMessage> decodeQuoted(Family f, std::span<const std::uint8_t> icmp, I
     if (quoted[0] != kV4EchoRequest) return fail("quoted datagram", "not an echo request");
   } else {
     // Extension headers are not followed: circuitd's requests carry none.
-    if (quoted.size() < 40 + kEchoHeaderSize) return fail("quoted datagram", "truncated IPv6 header");
-    if ((quoted[0] >> 4) != 6 || quoted[6] != 58) return fail("quoted datagram", "not an ICMPv6 datagram");
+    if (quoted.size() < 40 + kEchoHeaderSize)
+      return fail("quoted datagram", "truncated IPv6 header");
+    if ((quoted[0] >> 4) != 6 || quoted[6] != 58)
+      return fail("quoted datagram", "not an ICMPv6 datagram");
     quoted = quoted.subspan(40);
     if (quoted[0] != kV6EchoRequest) return fail("quoted datagram", "not an echo request");
   }
@@ -119,7 +126,8 @@ Result<IcmpMessage> decodeIcmp(Family family, std::span<const std::uint8_t> pack
     icmp = *stripped;
   }
   if (icmp.size() < kEchoHeaderSize) {
-    return fail(familyName(family), "truncated: " + std::to_string(icmp.size()) + " bytes, header needs 8");
+    return fail(familyName(family),
+                "truncated: " + std::to_string(icmp.size()) + " bytes, header needs 8");
   }
   // Raw ICMPv4 sockets see packets before the kernel verifies them; ICMPv6 checksums involve the
   // addresses and are verified by the kernel for raw and datagram ICMPv6 sockets.
@@ -158,23 +166,37 @@ const char* describeError(Family family, std::uint8_t type, std::uint8_t code) {
     if (type == kV4TimeExceeded) return "time exceeded";
     if (type != kV4DestUnreachable) return "unexpected ICMP error";
     switch (code) {
-      case 0: return "network unreachable";
-      case 1: return "host unreachable";
-      case 2: return "protocol unreachable";
-      case 3: return "port unreachable";
-      case 4: return "fragmentation needed";
-      case 9: case 10: case 13: return "administratively prohibited";
-      default: return "destination unreachable";
+      case 0:
+        return "network unreachable";
+      case 1:
+        return "host unreachable";
+      case 2:
+        return "protocol unreachable";
+      case 3:
+        return "port unreachable";
+      case 4:
+        return "fragmentation needed";
+      case 9:
+      case 10:
+      case 13:
+        return "administratively prohibited";
+      default:
+        return "destination unreachable";
     }
   }
   if (type == kV6TimeExceeded) return "time exceeded";
   if (type != kV6DestUnreachable) return "unexpected ICMPv6 error";
   switch (code) {
-    case 0: return "no route to destination";
-    case 1: return "administratively prohibited";
-    case 3: return "address unreachable";
-    case 4: return "port unreachable";
-    default: return "destination unreachable";
+    case 0:
+      return "no route to destination";
+    case 1:
+      return "administratively prohibited";
+    case 3:
+      return "address unreachable";
+    case 4:
+      return "port unreachable";
+    default:
+      return "destination unreachable";
   }
 }
 

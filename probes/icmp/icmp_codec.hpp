@@ -30,9 +30,9 @@ struct EchoRequest {
   Family family = Family::V4;
   std::uint16_t identifier = 0;
   std::uint16_t sequence = 0;
-  std::uint32_t token = 0;            ///< the prober's target slot and generation
-  std::uint64_t send_ns = 0;          ///< monotonic send time, echoed back by the target
-  std::size_t payload_size = 56;      ///< bytes after the header, at least kMinPayload
+  std::uint32_t token = 0;        ///< the prober's target slot and generation
+  std::uint64_t send_ns = 0;      ///< monotonic send time, echoed back by the target
+  std::size_t payload_size = 56;  ///< bytes after the header, at least kMinPayload
 };
 
 /// What a received ICMP message means for the prober.
@@ -45,7 +45,7 @@ struct IcmpMessage {
   std::uint8_t code = 0;
   std::uint16_t identifier = 0;  ///< of the echo (for errors: of the quoted request)
   std::uint16_t sequence = 0;
-  bool has_payload = false;      ///< token/send_ns valid (always for replies; errors may lack it)
+  bool has_payload = false;  ///< token/send_ns valid (always for replies; errors may lack it)
   std::uint32_t token = 0;
   std::uint64_t send_ns = 0;
 };

@@ -35,11 +35,11 @@ struct IcmpFilter {
   std::uint32_t data;  // bit n set: drop ICMP type n
 };
 
-constexpr std::size_t kBatch = 64;         // messages per sendmmsg / recvmmsg call
-constexpr std::size_t kRecvSlot = 1500;    // an ICMP error quotes at most 576 bytes (RFC 1812)
+constexpr std::size_t kBatch = 64;       // messages per sendmmsg / recvmmsg call
+constexpr std::size_t kRecvSlot = 1500;  // an ICMP error quotes at most 576 bytes (RFC 1812)
 constexpr std::size_t kSeqSpace = 65536;
-constexpr std::uint32_t kSlotBits = 20;    // token = slot | generation << 20
-constexpr std::size_t kControlSize = 64;   // room for one SCM_TIMESTAMPNS
+constexpr std::uint32_t kSlotBits = 20;      // token = slot | generation << 20
+constexpr std::size_t kControlSize = 64;     // room for one SCM_TIMESTAMPNS
 constexpr Nanos kIdleDrain = 1'000'000'000;  // how often a socket without probes is read
 
 Nanos realNow() {
@@ -221,8 +221,8 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
   struct Channel {
     Family family;
     int fd = -1;
-    bool armed = false;          // one-shot readiness armed in poller_
-    std::size_t inflight = 0;    // probes awaiting a reply or timeout on this socket
+    bool armed = false;        // one-shot readiness armed in poller_
+    std::size_t inflight = 0;  // probes awaiting a reply or timeout on this socket
     Nanos drained_at = 0;
     bool raw = false;
     std::uint16_t identifier = 0;
@@ -241,9 +241,14 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
   };
 
   Impl(asio::io_context& io, const Clock& clock, Callback cb, ProberOptions opts)
-      : io_(io), clock_(clock), callback_(std::move(cb)), options_(opts),
+      : io_(io),
+        clock_(clock),
+        callback_(std::move(cb)),
+        options_(opts),
         scheduler_(std::chrono::duration_cast<std::chrono::nanoseconds>(opts.send_quantum).count()),
-        timer_(io), v4_(Family::V4), v6_(Family::V6) {
+        timer_(io),
+        v4_(Family::V4),
+        v6_(Family::V6) {
     if (options_.payload_size < kMinPayload) options_.payload_size = kMinPayload;
     inflight_.resize(kSeqSpace);
     deadlines_.reserve(kSeqSpace);
@@ -467,8 +472,10 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
 
   void armTimer(Nanos now) {
     Nanos next = -1;
-    if (scheduler_.nextDue() >= 0) next = std::max(scheduler_.nextDue(), scheduler_.nextSendable(now));
-    if (!deadlines_.empty() && (next < 0 || deadlines_.front().at < next)) next = deadlines_.front().at;
+    if (scheduler_.nextDue() >= 0)
+      next = std::max(scheduler_.nextDue(), scheduler_.nextSendable(now));
+    if (!deadlines_.empty() && (next < 0 || deadlines_.front().at < next))
+      next = deadlines_.front().at;
     if (next < 0 || !running_) return;
     // Coalesce: at most one tick per quantum, so that sends go out in small batches.
     next = std::max(next, last_tick_ + scheduler_.quantum());
@@ -596,8 +603,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
       // call are not part of the network's round trip.
       const Nanos t = monoNow();
       for (std::size_t k = off; k < n; ++k) inflight_[ch.send_seq[k]].send_ns = t;
-      const int r = ::sendmmsg(ch.fd, ch.send_msgs.data() + off,
-                               static_cast<unsigned>(n - off), 0);
+      const int r = ::sendmmsg(ch.fd, ch.send_msgs.data() + off, static_cast<unsigned>(n - off), 0);
       ++stats_.send_calls;
       if (r < 0) {
         if (errno == EINTR) continue;
@@ -677,8 +683,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
         ch.recv_msgs[i].msg_hdr.msg_controllen = kControlSize;
         ch.recv_msgs[i].msg_len = 0;
       }
-      const int r = ::recvmmsg(ch.fd, ch.recv_msgs.data(), kBatch, MSG_DONTWAIT,
-                               nullptr);
+      const int r = ::recvmmsg(ch.fd, ch.recv_msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
       ++stats_.recv_calls;
       if (r < 0) {
         if (errno == EINTR) continue;
@@ -693,7 +698,8 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
       const Nanos now = monoNow();
       const Nanos offset = realNow() - now;
       for (int i = 0; i < r; ++i) {
-        handlePacket(ch, static_cast<std::size_t>(i), arrival(ch.recv_msgs[static_cast<std::size_t>(i)].msg_hdr, now, offset));
+        handlePacket(ch, static_cast<std::size_t>(i),
+                     arrival(ch.recv_msgs[static_cast<std::size_t>(i)].msg_hdr, now, offset));
       }
       // A short read means the queue is empty.
       if (static_cast<std::size_t>(r) < kBatch) break;
@@ -773,13 +779,18 @@ struct IcmpProber::Impl : std::enable_shared_from_this<IcmpProber::Impl> {
         s.rtt_ms.reset();
         s.rtt.reset();
         switch (e.outcome) {
-          case Outcome::Timeout: s.error = "timeout"; break;
-          case Outcome::IcmpError: s.error = describeError(e.family, e.type, e.code); break;
+          case Outcome::Timeout:
+            s.error = "timeout";
+            break;
+          case Outcome::IcmpError:
+            s.error = describeError(e.family, e.type, e.code);
+            break;
           case Outcome::SendError:
             s.error = "send failed: ";
             s.error += std::strerror(e.err);
             break;
-          case Outcome::Reply: break;
+          case Outcome::Reply:
+            break;
         }
       }
       if (callback_) callback_(s);

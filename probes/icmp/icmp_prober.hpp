@@ -42,13 +42,13 @@ inline constexpr std::chrono::milliseconds kLazyReadHorizon{10};
 /// Prober-wide settings.
 struct ProberOptions {
   SocketMode mode = SocketMode::Auto;
-  std::size_t payload_size = 56;                       ///< ICMP payload bytes (>= 16), as ping
+  std::size_t payload_size = 56;  ///< ICMP payload bytes (>= 16), as ping
   /// Scheduler tick: sends are batched per tick. 0 = automatic: 8 / rate clamped to 1..10 ms
   /// (1 ms at 4,000 probes/s and above, a few probes per tick below); see SendScheduler.
   std::chrono::microseconds send_quantum{0};
   ReplyReading reply_reading = ReplyReading::Lazy;
-  int receive_buffer_bytes = 4 << 20;                  ///< SO_RCVBUF(FORCE) for bursts of replies
-  std::size_t max_targets_hint = 1024;                 ///< pre-sizes tables (grows if exceeded)
+  int receive_buffer_bytes = 4 << 20;   ///< SO_RCVBUF(FORCE) for bursts of replies
+  std::size_t max_targets_hint = 1024;  ///< pre-sizes tables (grows if exceeded)
 };
 
 /// Per-target settings.
@@ -63,7 +63,7 @@ struct ProberStats {
   std::uint64_t sent = 0;
   std::uint64_t replies = 0;
   std::uint64_t timeouts = 0;
-  std::uint64_t icmp_errors = 0;   ///< destination unreachable / time exceeded received
+  std::uint64_t icmp_errors = 0;  ///< destination unreachable / time exceeded received
   std::uint64_t send_errors = 0;
   std::uint64_t ignored = 0;       ///< foreign, late, duplicate or malformed packets
   std::uint64_t send_calls = 0;    ///< sendmmsg system calls
@@ -73,16 +73,16 @@ struct ProberStats {
   std::uint64_t late = 0;          ///< probes sent more than one quantum after their due time
   std::uint64_t skipped = 0;       ///< rounds skipped after a stall longer than the interval
   std::int64_t max_lateness_ns = 0;
-  std::size_t largest_tick = 0;    ///< most probes sent by one tick
+  std::size_t largest_tick = 0;      ///< most probes sent by one tick
   std::int64_t send_quantum_ns = 0;  ///< the tick in use now
-  std::size_t burst_bound = 0;     ///< most probes one tick may send now (SendScheduler)
+  std::size_t burst_bound = 0;       ///< most probes one tick may send now (SendScheduler)
 };
 
 /// How the sockets were opened, for logs and `circuitctl ping`.
 struct SocketInfo {
   bool v4_open = false;
   bool v6_open = false;
-  bool v4_raw = false;   ///< raw (true) or datagram (false)
+  bool v4_raw = false;  ///< raw (true) or datagram (false)
   bool v6_raw = false;
   std::string v6_error;  ///< why IPv6 is unavailable, when it is
 };

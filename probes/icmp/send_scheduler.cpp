@@ -58,8 +58,8 @@ void SendScheduler::refill(Nanos now) {
   // a tick on time sends what fell due; a late tick sends at most the bound; a stall's backlog
   // leaves over the following ticks at no more than the bound each.
   const double per_ns = kBurstFactor * rate_per_s_ / 1e9;
-  tokens_ = std::min(tokens_ + per_ns * static_cast<double>(elapsed),
-                     static_cast<double>(burstBound()));
+  tokens_ =
+      std::min(tokens_ + per_ns * static_cast<double>(elapsed), static_cast<double>(burstBound()));
 }
 
 Nanos SendScheduler::nextSendable(Nanos now) const {

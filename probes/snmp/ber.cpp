@@ -104,7 +104,10 @@ bool readValue(std::uint8_t tag, const std::uint8_t* c, std::size_t n, ValueView
     case 0x02:
       v.type = T::Integer;
       return readSigned(c, n, v.integer);
-    case 0x41: case 0x42: case 0x43: case 0x47:
+    case 0x41:
+    case 0x42:
+    case 0x43:
+    case 0x47:
       v.type = tag == 0x41 ? T::Counter32 : tag == 0x43 ? T::TimeTicks : T::Gauge32;
       if (!readUnsigned(c, n, 4, u)) return false;
       v.integer = static_cast<std::int64_t>(u);
@@ -112,17 +115,31 @@ bool readValue(std::uint8_t tag, const std::uint8_t* c, std::size_t n, ValueView
     case 0x46:
       v.type = T::Counter64;
       return readUnsigned(c, n, 8, v.counter64);
-    case 0x04: v.type = T::OctetString; break;
-    case 0x40: v.type = T::IpAddress; break;
-    case 0x44: v.type = T::Opaque; break;
+    case 0x04:
+      v.type = T::OctetString;
+      break;
+    case 0x40:
+      v.type = T::IpAddress;
+      break;
+    case 0x44:
+      v.type = T::Opaque;
+      break;
     case 0x06:
       if (n == 0) return false;
       v.type = T::ObjectId;
       break;
-    case 0x80: v.type = T::NoSuchObject; return n == 0;
-    case 0x81: v.type = T::NoSuchInstance; return n == 0;
-    case 0x82: v.type = T::EndOfMibView; return n == 0;
-    default: v.type = T::Null; return true;  // NULL, or a type this poller never asks for
+    case 0x80:
+      v.type = T::NoSuchObject;
+      return n == 0;
+    case 0x81:
+      v.type = T::NoSuchInstance;
+      return n == 0;
+    case 0x82:
+      v.type = T::EndOfMibView;
+      return n == 0;
+    default:
+      v.type = T::Null;
+      return true;  // NULL, or a type this poller never asks for
   }
   v.data = c;
   v.size = n;
@@ -215,17 +232,23 @@ VarValue ValueView::toVarValue() const {
   v.type = type;
   v.integer = integer;
   v.counter64 = counter64;
-  if (type == VarValue::Type::ObjectId) v.oid = decodeOid(data, size);
-  else if (data) v.text.assign(reinterpret_cast<const char*>(data), size);
+  if (type == VarValue::Type::ObjectId)
+    v.oid = decodeOid(data, size);
+  else if (data)
+    v.text.assign(reinterpret_cast<const char*>(data), size);
   return v;
 }
 
 const char* responseCheckName(ResponseCheck c) {
   switch (c) {
-    case ResponseCheck::Ok: return "ok";
-    case ResponseCheck::Malformed: return "malformed";
-    case ResponseCheck::WrongVersion: return "not SNMPv2c";
-    case ResponseCheck::NotResponse: return "not a Response-PDU";
+    case ResponseCheck::Ok:
+      return "ok";
+    case ResponseCheck::Malformed:
+      return "malformed";
+    case ResponseCheck::WrongVersion:
+      return "not SNMPv2c";
+    case ResponseCheck::NotResponse:
+      return "not a Response-PDU";
   }
   return "?";
 }
@@ -247,7 +270,8 @@ ResponseCheck parseResponse(const std::uint8_t* data, std::size_t size, Response
   out.community = std::string_view(reinterpret_cast<const char*>(c), n);
   if (!readTlv(p, end, tag, c, n) || p != end) return ResponseCheck::Malformed;
   if (version != 1) return ResponseCheck::WrongVersion;
-  if (tag != 0xa2) return (tag >= 0xa0 && tag <= 0xa8) ? ResponseCheck::NotResponse : ResponseCheck::Malformed;
+  if (tag != 0xa2)
+    return (tag >= 0xa0 && tag <= 0xa8) ? ResponseCheck::NotResponse : ResponseCheck::Malformed;
   p = c;
   end = c + n;
   std::int64_t reqid = 0;

@@ -40,11 +40,11 @@ void setRequestId(EncodedRequest& r, std::int32_t id);
 /// A value read in place: text/ObjectId point into the datagram (valid while it is).
 struct ValueView {
   VarValue::Type type = VarValue::Type::Null;
-  std::int64_t integer = 0;         ///< Integer, Counter32, Gauge32, TimeTicks
+  std::int64_t integer = 0;  ///< Integer, Counter32, Gauge32, TimeTicks
   std::uint64_t counter64 = 0;
   const std::uint8_t* data = nullptr;  ///< OctetString, IpAddress, Opaque; ObjectId content
   std::size_t size = 0;
-  const VarValue* source = nullptr;    ///< set when the view wraps an already decoded value
+  const VarValue* source = nullptr;  ///< set when the view wraps an already decoded value
 
   bool isException() const {
     return type == VarValue::Type::Null || type == VarValue::Type::NoSuchObject ||
@@ -80,7 +80,7 @@ struct ResponseView {
   std::int64_t error_index = 0;
   const std::uint8_t* varbinds = nullptr;  ///< content of the VarBindList SEQUENCE
   std::size_t varbinds_size = 0;
-  std::size_t varbind_count = 0;           ///< counted and structurally checked by parseResponse
+  std::size_t varbind_count = 0;  ///< counted and structurally checked by parseResponse
 };
 
 /// Parses a v2c message: Ok only for a well-formed Response-PDU whose every varbind is a
@@ -90,7 +90,8 @@ ResponseCheck parseResponse(const std::uint8_t* data, std::size_t size, Response
 /// Iterates the varbinds of a ResponseView that parseResponse accepted.
 class VarbindReader {
  public:
-  explicit VarbindReader(const ResponseView& r) : p_(r.varbinds), end_(r.varbinds + r.varbinds_size) {}
+  explicit VarbindReader(const ResponseView& r)
+      : p_(r.varbinds), end_(r.varbinds + r.varbinds_size) {}
   /// Next varbind: the OID's content bytes and the value. False at the end or on malformed input.
   bool next(const std::uint8_t*& oid, std::size_t& oid_size, ValueView& value);
 

@@ -91,7 +91,8 @@ CounterRates computeRates(const CounterSnapshot& prev, const CounterSnapshot& cu
   return r;
 }
 
-std::optional<double> utilisation(std::optional<double> bps, std::optional<double> contracted_mbps) {
+std::optional<double> utilisation(std::optional<double> bps,
+                                  std::optional<double> contracted_mbps) {
   if (!bps || !contracted_mbps || *contracted_mbps <= 0) return std::nullopt;
   return *bps / (*contracted_mbps * 1e6);
 }

@@ -14,9 +14,9 @@ enum class CounterWidth { Bits32, Bits64 };
 
 /// One interface's counters as read in ONE PDU, with the agent clocks that qualify them.
 struct CounterSnapshot {
-  TimePoint time;                                  ///< poller clock when the reply arrived
-  std::optional<std::uint32_t> sys_uptime;         ///< agent sysUpTime (1/100 s), same PDU
-  std::optional<std::uint32_t> discontinuity_time; ///< ifCounterDiscontinuityTime, same PDU
+  TimePoint time;                                   ///< poller clock when the reply arrived
+  std::optional<std::uint32_t> sys_uptime;          ///< agent sysUpTime (1/100 s), same PDU
+  std::optional<std::uint32_t> discontinuity_time;  ///< ifCounterDiscontinuityTime, same PDU
   CounterWidth width = CounterWidth::Bits64;
   std::optional<std::uint64_t> in_octets;
   std::optional<std::uint64_t> out_octets;

@@ -1,18 +1,16 @@
 #include "probes/snmp/net_snmp.hpp"
 
+#include <net-snmp/library/large_fd_set.h>
+#include <net-snmp/library/snmpusm.h>
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <sys/ioctl.h>
+
+#include <boost/asio/post.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-
-#include <sys/ioctl.h>
-
-#include <boost/asio/post.hpp>
-
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/library/large_fd_set.h>
-#include <net-snmp/library/snmpusm.h>
 
 namespace circuitd::snmp::detail {
 
@@ -57,10 +55,22 @@ std::vector<VarBind> toVarBinds(const snmp_pdu* pdu) {
     auto& val = vb.value;
     using T = VarValue::Type;
     switch (v->type) {
-      case ASN_INTEGER: val.type = T::Integer; val.integer = *v->val.integer; break;
-      case ASN_COUNTER: val.type = T::Counter32; val.integer = *v->val.integer & 0xffffffffL; break;
-      case ASN_GAUGE: val.type = T::Gauge32; val.integer = *v->val.integer & 0xffffffffL; break;
-      case ASN_TIMETICKS: val.type = T::TimeTicks; val.integer = *v->val.integer & 0xffffffffL; break;
+      case ASN_INTEGER:
+        val.type = T::Integer;
+        val.integer = *v->val.integer;
+        break;
+      case ASN_COUNTER:
+        val.type = T::Counter32;
+        val.integer = *v->val.integer & 0xffffffffL;
+        break;
+      case ASN_GAUGE:
+        val.type = T::Gauge32;
+        val.integer = *v->val.integer & 0xffffffffL;
+        break;
+      case ASN_TIMETICKS:
+        val.type = T::TimeTicks;
+        val.integer = *v->val.integer & 0xffffffffL;
+        break;
       case ASN_COUNTER64:
         val.type = T::Counter64;
         val.counter64 = (static_cast<std::uint64_t>(v->val.counter64->high) << 32) |
@@ -82,10 +92,18 @@ std::vector<VarBind> toVarBinds(const snmp_pdu* pdu) {
         val.type = T::ObjectId;
         val.oid.assign(v->val.objid, v->val.objid + v->val_len / sizeof(oid));
         break;
-      case SNMP_NOSUCHOBJECT: val.type = T::NoSuchObject; break;
-      case SNMP_NOSUCHINSTANCE: val.type = T::NoSuchInstance; break;
-      case SNMP_ENDOFMIBVIEW: val.type = T::EndOfMibView; break;
-      default: val.type = T::Null; break;
+      case SNMP_NOSUCHOBJECT:
+        val.type = T::NoSuchObject;
+        break;
+      case SNMP_NOSUCHINSTANCE:
+        val.type = T::NoSuchInstance;
+        break;
+      case SNMP_ENDOFMIBVIEW:
+        val.type = T::EndOfMibView;
+        break;
+      default:
+        val.type = T::Null;
+        break;
     }
   }
   return out;
@@ -234,7 +252,8 @@ void AsyncSession::send(snmp_pdu* pdu, Handler h) {
   if (snmp_sess_async_send(sp_, pdu, &AsyncSession::callback,
                            reinterpret_cast<void*>(static_cast<std::intptr_t>(reqid))) == 0) {
     Reply r;
-    r.error = std::string("send failed: ") + snmp_api_errstring(snmp_sess_session(sp_)->s_snmp_errno);
+    r.error =
+        std::string("send failed: ") + snmp_api_errstring(snmp_sess_session(sp_)->s_snmp_errno);
     snmp_free_pdu(pdu);
     asio::post(io_, [h = std::move(h), r = std::move(r)]() mutable { h(std::move(r)); });
     return;
@@ -255,43 +274,45 @@ void AsyncSession::discover(Handler h) {
   pdu->securityModel = SNMP_SEC_MODEL_USM;
   auto self = shared_from_this();
   send(pdu, [self, h = std::move(h)](Reply&& first) mutable {
-   // net-snmp records the engine ID from the report only after the callback returns (the
-   // report arrives as a SEC_ERROR), so look at the session once the read has finished.
-   asio::post(self->io_, [self, h = std::move(h), r = std::move(first)]() mutable {
-    if (r.status == Reply::Status::Timeout || self->closed_) return h(std::move(r));
-    auto* s = snmp_sess_session(self->sp_);
-    if (s->securityEngineIDLen == 0 && !r.engine_id.empty()) {
-      // The usmStatsUnknownEngineIDs report carries the agent's engine ID in its header.
-      auto* id = static_cast<u_char*>(malloc(r.engine_id.size()));
-      std::memcpy(id, r.engine_id.data(), r.engine_id.size());
-      s->securityEngineID = id;
-      s->securityEngineIDLen = r.engine_id.size();
-    }
-    if (s->securityEngineIDLen == 0) {
-      r.status = Reply::Status::Error;
-      r.error = "agent did not reveal its SNMPv3 engine ID (" + (r.error.empty() ? std::string("no report") : r.error) + ")";
-      return h(std::move(r));
-    }
-    // Localise the keys to the discovered engine and register the user (net-snmp does this
-    // after its own blocking probe, in usm_create_user_from_session).
-    // snmp_sess_open already ran the USM post-probe hook with no engine ID and marked the
-    // session SNMP_FLAGS_USER_CREATED; clear it so the user is created for this engine.
-    s->flags &= ~SNMP_FLAGS_USER_CREATED;
-    // USM users are process-global, keyed by (engine ID, name); an entry left by an earlier
-    // session with other keys would be reused silently, so this session's keys replace it.
-    if (struct usmUser* old = usm_get_user(s->securityEngineID, s->securityEngineIDLen, s->securityName)) {
-      usm_remove_user(old);
-      usm_free_user(old);
-    }
-    if (create_user_from_session(s) != SNMPERR_SUCCESS) {
-      r.status = Reply::Status::Error;
-      r.error = "cannot create the SNMPv3 user for the discovered engine";
-      return h(std::move(r));
-    }
-    r.status = Reply::Status::Ok;
-    r.error.clear();
-    h(std::move(r));
-   });
+    // net-snmp records the engine ID from the report only after the callback returns (the
+    // report arrives as a SEC_ERROR), so look at the session once the read has finished.
+    asio::post(self->io_, [self, h = std::move(h), r = std::move(first)]() mutable {
+      if (r.status == Reply::Status::Timeout || self->closed_) return h(std::move(r));
+      auto* s = snmp_sess_session(self->sp_);
+      if (s->securityEngineIDLen == 0 && !r.engine_id.empty()) {
+        // The usmStatsUnknownEngineIDs report carries the agent's engine ID in its header.
+        auto* id = static_cast<u_char*>(malloc(r.engine_id.size()));
+        std::memcpy(id, r.engine_id.data(), r.engine_id.size());
+        s->securityEngineID = id;
+        s->securityEngineIDLen = r.engine_id.size();
+      }
+      if (s->securityEngineIDLen == 0) {
+        r.status = Reply::Status::Error;
+        r.error = "agent did not reveal its SNMPv3 engine ID (" +
+                  (r.error.empty() ? std::string("no report") : r.error) + ")";
+        return h(std::move(r));
+      }
+      // Localise the keys to the discovered engine and register the user (net-snmp does this
+      // after its own blocking probe, in usm_create_user_from_session).
+      // snmp_sess_open already ran the USM post-probe hook with no engine ID and marked the
+      // session SNMP_FLAGS_USER_CREATED; clear it so the user is created for this engine.
+      s->flags &= ~SNMP_FLAGS_USER_CREATED;
+      // USM users are process-global, keyed by (engine ID, name); an entry left by an earlier
+      // session with other keys would be reused silently, so this session's keys replace it.
+      if (struct usmUser* old =
+              usm_get_user(s->securityEngineID, s->securityEngineIDLen, s->securityName)) {
+        usm_remove_user(old);
+        usm_free_user(old);
+      }
+      if (create_user_from_session(s) != SNMPERR_SUCCESS) {
+        r.status = Reply::Status::Error;
+        r.error = "cannot create the SNMPv3 user for the discovered engine";
+        return h(std::move(r));
+      }
+      r.status = Reply::Status::Ok;
+      r.error.clear();
+      h(std::move(r));
+    });
   });
 }
 
@@ -389,7 +410,8 @@ int AsyncSession::callback(int op, snmp_session* session, int, snmp_pdu* pdu, vo
   self->handlers_.erase(it);
   Reply r;
   if (pdu && pdu->securityEngineIDLen > 0)
-    r.engine_id.assign(reinterpret_cast<const char*>(pdu->securityEngineID), pdu->securityEngineIDLen);
+    r.engine_id.assign(reinterpret_cast<const char*>(pdu->securityEngineID),
+                       pdu->securityEngineIDLen);
   switch (op) {
     case NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE:
       if (pdu->command == SNMP_MSG_REPORT) {

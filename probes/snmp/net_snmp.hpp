@@ -3,16 +3,15 @@
 // The session's socket is watched with posix::stream_descriptor::async_wait and its timeouts
 // with a steady_timer (as chrony's scheduler takes file handlers); nothing blocks the loop.
 // Included only by this library's .cpp files.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "domain/core/inventory.hpp"
 #include "domain/core/result.hpp"
@@ -36,11 +35,11 @@ Result<void> applyCredentials(snmp_session& s, const SnmpCredentials& c);
 struct Reply {
   enum class Status { Ok, Timeout, AuthFailure, Error };
   Status status = Status::Error;
-  std::string error;              ///< empty when Ok
-  long errstat = 0;               ///< SNMP error-status of a Response
+  std::string error;  ///< empty when Ok
+  long errstat = 0;   ///< SNMP error-status of a Response
   long errindex = 0;
   std::vector<VarBind> varbinds;
-  std::string engine_id;          ///< authoritative engine ID carried by a v3 reply or report
+  std::string engine_id;  ///< authoritative engine ID carried by a v3 reply or report
 };
 
 /// One client session to one agent.

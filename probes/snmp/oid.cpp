@@ -14,8 +14,9 @@ Result<Oid> parseOid(std::string_view text, const std::string& where) {
     std::uint32_t v = 0;
     auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
     if (part.empty() || ec != std::errc() || p != part.data() + part.size())
-      return fail(where, "not a numeric OID: \"" + std::string(text) + "\" (MIB names are not "
-                         "resolved here; use dotted numbers)");
+      return fail(where, "not a numeric OID: \"" + std::string(text) +
+                             "\" (MIB names are not "
+                             "resolved here; use dotted numbers)");
     out.push_back(v);
     if (dot == std::string_view::npos) break;
     text.remove_prefix(dot + 1);

@@ -34,9 +34,12 @@ void replaceAll(std::string& s, const std::string& from, const std::string& to) 
 
 const Oid& nameColumn(IfNameSource source) {
   switch (source) {
-    case IfNameSource::IfDescr: return oids::kIfDescr;
-    case IfNameSource::IfAlias: return oids::kIfAlias;
-    case IfNameSource::IfName: break;
+    case IfNameSource::IfDescr:
+      return oids::kIfDescr;
+    case IfNameSource::IfAlias:
+      return oids::kIfAlias;
+    case IfNameSource::IfName:
+      break;
   }
   return oids::kIfName;
 }
@@ -57,7 +60,8 @@ Resolution resolveInterfaces(const std::vector<std::string>& names, const Resolu
   std::map<std::int32_t, std::uint32_t> if_to_ent;
   for (const auto& row : t.ent_alias) {
     if (row.index.empty() || row.value.type != VarValue::Type::ObjectId) continue;
-    if (row.value.oid.size() == oids::kIfIndex.size() + 1 && oidInSubtree(row.value.oid, oids::kIfIndex))
+    if (row.value.oid.size() == oids::kIfIndex.size() + 1 &&
+        oidInSubtree(row.value.oid, oids::kIfIndex))
       if_to_ent.emplace(static_cast<std::int32_t>(row.value.oid.back()), row.index[0]);
   }
   std::map<std::string, std::uint32_t> ent_by_name;
@@ -222,7 +226,8 @@ std::string_view trimmedText(const ValueView& v) {
 }
 
 /// Stores one varbind value of slot `s`; `uptime` is the sysUpTime of the same PDU.
-void applyValue(const Slot& s, const ValueView& v, std::optional<std::uint32_t>& uptime, PollDecode& out) {
+void applyValue(const Slot& s, const ValueView& v, std::optional<std::uint32_t>& uptime,
+                PollDecode& out) {
   if (s.field == Field::SysUpTime) {
     if (v.type == VarValue::Type::TimeTicks) uptime = static_cast<std::uint32_t>(v.integer);
     if (!out.sys_uptime) out.sys_uptime = uptime;
@@ -232,26 +237,51 @@ void applyValue(const Slot& s, const ValueView& v, std::optional<std::uint32_t>&
   auto& r = out.ifaces[s.iface];
   r.sys_uptime = uptime;
   switch (s.field) {
-    case Field::Oper: r.oper = statusOf(v); if (v.type == VarValue::Type::NoSuchInstance) r.name_absent = true; break;
-    case Field::Admin: r.admin = statusOf(v); break;
+    case Field::Oper:
+      r.oper = statusOf(v);
+      if (v.type == VarValue::Type::NoSuchInstance) r.name_absent = true;
+      break;
+    case Field::Admin:
+      r.admin = statusOf(v);
+      break;
     case Field::HcIn:
-      if (v.type == VarValue::Type::Counter64) r.hc_in = v.counter64;
-      else if (v.isException()) out.hc_missing = true;
+      if (v.type == VarValue::Type::Counter64)
+        r.hc_in = v.counter64;
+      else if (v.isException())
+        out.hc_missing = true;
       break;
     case Field::HcOut:
       if (v.type == VarValue::Type::Counter64) r.hc_out = v.counter64;
       break;
-    case Field::In32: if (v.type == VarValue::Type::Counter32) r.in32 = v.asU32(); break;
-    case Field::Out32: if (v.type == VarValue::Type::Counter32) r.out32 = v.asU32(); break;
-    case Field::HighSpeed: r.high_speed = v.asU32(); break;
-    case Field::LastChange: r.last_change = v.asU32(); break;
-    case Field::InErrors: r.in_errors = v.asU32(); break;
-    case Field::OutErrors: r.out_errors = v.asU32(); break;
-    case Field::InDiscards: r.in_discards = v.asU32(); break;
-    case Field::DiscontinuityTime: r.discontinuity_time = v.asU32(); break;
+    case Field::In32:
+      if (v.type == VarValue::Type::Counter32) r.in32 = v.asU32();
+      break;
+    case Field::Out32:
+      if (v.type == VarValue::Type::Counter32) r.out32 = v.asU32();
+      break;
+    case Field::HighSpeed:
+      r.high_speed = v.asU32();
+      break;
+    case Field::LastChange:
+      r.last_change = v.asU32();
+      break;
+    case Field::InErrors:
+      r.in_errors = v.asU32();
+      break;
+    case Field::OutErrors:
+      r.out_errors = v.asU32();
+      break;
+    case Field::InDiscards:
+      r.in_discards = v.asU32();
+      break;
+    case Field::DiscontinuityTime:
+      r.discontinuity_time = v.asU32();
+      break;
     case Field::NameCheck:
-      if (v.type == VarValue::Type::OctetString) r.name_seen.emplace(trimmedText(v));
-      else if (v.type == VarValue::Type::NoSuchInstance) r.name_absent = true;
+      if (v.type == VarValue::Type::OctetString)
+        r.name_seen.emplace(trimmedText(v));
+      else if (v.type == VarValue::Type::NoSuchInstance)
+        r.name_absent = true;
       break;
     case Field::Metric:
       if (s.metric < r.metric_values.size()) r.metric_values[s.metric] = v.toVarValue();
@@ -262,13 +292,15 @@ void applyValue(const Slot& s, const ValueView& v, std::optional<std::uint32_t>&
     case Field::SensorPrecision:
       if (s.metric < r.sensor_precision.size()) r.sensor_precision[s.metric] = v.asInt();
       break;
-    case Field::SysUpTime: break;
+    case Field::SysUpTime:
+      break;
   }
 }
 
 void countMismatch(std::size_t got, std::size_t asked, PollDecode& out) {
   if (got != asked)
-    out.problems.push_back("reply has " + std::to_string(got) + " varbinds, asked " + std::to_string(asked));
+    out.problems.push_back("reply has " + std::to_string(got) + " varbinds, asked " +
+                           std::to_string(asked));
 }
 
 }  // namespace
@@ -307,7 +339,8 @@ void decodeResponse(const PduPlan& plan, const ResponseView& reply, PollDecode& 
   for (std::size_t i = 0; i < plan.oids.size() && rd.next(oid, oid_size, v); ++i) {
     if (sent ? !sent->sameOid(i, oid, oid_size) : !oidEquals(oid, oid_size, plan.oids[i])) {
       out.problems.push_back("varbind " + std::to_string(i + 1) + ": agent answered " +
-                             formatOid(decodeOid(oid, oid_size)) + " for " + formatOid(plan.oids[i]));
+                             formatOid(decodeOid(oid, oid_size)) + " for " +
+                             formatOid(plan.oids[i]));
       continue;
     }
     applyValue(plan.slots[i], v, uptime, out);
@@ -364,18 +397,23 @@ SampleBuild buildSample(const std::string& device, const ResolvedInterface& ri,
   if (profile) {
     for (std::size_t m = 0; m < profile->metrics.size() && m < raw.metric_values.size(); ++m) {
       const auto& pm = profile->metrics[m];
-      const auto v = convertMetric(pm, raw.metric_values[m], raw.sensor_scale[m],
-                                   raw.sensor_precision[m]);
+      const auto v =
+          convertMetric(pm, raw.metric_values[m], raw.sensor_scale[m], raw.sensor_precision[m]);
       if (!v) continue;
-      if (pm.name == "rx_power_dbm") s.rx_power_dbm = v;
-      else if (pm.name == "tx_power_dbm") s.tx_power_dbm = v;
-      else s.extra.emplace_back(pm.name, *v);
+      if (pm.name == "rx_power_dbm")
+        s.rx_power_dbm = v;
+      else if (pm.name == "tx_power_dbm")
+        s.tx_power_dbm = v;
+      else
+        s.extra.emplace_back(pm.name, *v);
     }
   }
   // The index moved when the name column at this ifIndex no longer carries the configured
   // name (entPhysical renumbering after a line-card swap, or a reboot that re-enumerated).
-  if (raw.name_absent) b.index_moved = true;
-  else if (raw.name_seen && lower(*raw.name_seen) != lower(ri.name)) b.index_moved = true;
+  if (raw.name_absent)
+    b.index_moved = true;
+  else if (raw.name_seen && lower(*raw.name_seen) != lower(ri.name))
+    b.index_moved = true;
   return b;
 }
 

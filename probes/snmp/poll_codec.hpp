@@ -28,7 +28,7 @@ const Oid& nameColumn(IfNameSource source);
 
 /// A configured interface found on the device.
 struct ResolvedInterface {
-  std::string name;                ///< as configured
+  std::string name;  ///< as configured
   std::int32_t if_index = 0;
   /// Per profile metric (same order as VendorProfile::metrics): the row index appended to the
   /// metric's column, or nullopt when the device has no row for this interface.
@@ -37,16 +37,16 @@ struct ResolvedInterface {
 
 /// Outcome of a name resolution.
 struct Resolution {
-  std::vector<ResolvedInterface> found;   ///< in the order of the configured names
-  std::vector<std::string> missing;       ///< configured names absent on the device
-  std::vector<std::string> ambiguous;     ///< names carried by more than one ifIndex
+  std::vector<ResolvedInterface> found;  ///< in the order of the configured names
+  std::vector<std::string> missing;      ///< configured names absent on the device
+  std::vector<std::string> ambiguous;    ///< names carried by more than one ifIndex
 };
 
 /// Tables walked for resolution; only the ones a profile needs are filled.
 struct ResolutionTables {
-  std::vector<ColumnRow> names;           ///< the configured name column (ifName, ifDescr or ifAlias)
-  std::vector<ColumnRow> ent_alias;       ///< entAliasMappingIdentifier rows
-  std::vector<ColumnRow> ent_names;       ///< entPhysicalName rows
+  std::vector<ColumnRow> names;      ///< the configured name column (ifName, ifDescr or ifAlias)
+  std::vector<ColumnRow> ent_alias;  ///< entAliasMappingIdentifier rows
+  std::vector<ColumnRow> ent_names;  ///< entPhysicalName rows
 };
 
 /// Maps configured names to ifIndex (exact match first, then a unique case-insensitive match)
@@ -56,8 +56,23 @@ Resolution resolveInterfaces(const std::vector<std::string>& names, const Resolu
 
 /// What one request slot holds.
 enum class Field : std::uint8_t {
-  SysUpTime, Oper, Admin, HcIn, HcOut, In32, Out32, HighSpeed, LastChange, InErrors, OutErrors,
-  InDiscards, DiscontinuityTime, NameCheck, Metric, SensorScale, SensorPrecision
+  SysUpTime,
+  Oper,
+  Admin,
+  HcIn,
+  HcOut,
+  In32,
+  Out32,
+  HighSpeed,
+  LastChange,
+  InErrors,
+  OutErrors,
+  InDiscards,
+  DiscontinuityTime,
+  NameCheck,
+  Metric,
+  SensorScale,
+  SensorPrecision
 };
 
 /// One varbind of a request: which field of which interface (and which profile metric).
@@ -77,8 +92,8 @@ struct PduPlan {
 /// Options for building a plan.
 struct PlanOptions {
   IfNameSource name_source = IfNameSource::IfName;
-  std::optional<bool> hc_supported;   ///< unknown: ask both ifHC* and ifIn/OutOctets once
-  std::size_t max_varbinds = 48;      ///< per PDU; an interface's columns never straddle PDUs
+  std::optional<bool> hc_supported;  ///< unknown: ask both ifHC* and ifIn/OutOctets once
+  std::size_t max_varbinds = 48;     ///< per PDU; an interface's columns never straddle PDUs
 };
 
 /// Builds the GET PDUs for a poll round of the resolved interfaces.
@@ -93,9 +108,9 @@ struct RawInterface {
   std::optional<std::uint32_t> in32, out32;
   std::optional<std::uint32_t> high_speed, last_change, in_errors, out_errors, in_discards;
   std::optional<std::uint32_t> discontinuity_time;
-  std::optional<std::string> name_seen;     ///< value of the name column at this ifIndex
-  bool name_absent = false;                 ///< the ifIndex no longer exists
-  std::vector<VarValue> metric_values;      ///< per profile metric
+  std::optional<std::string> name_seen;  ///< value of the name column at this ifIndex
+  bool name_absent = false;              ///< the ifIndex no longer exists
+  std::vector<VarValue> metric_values;   ///< per profile metric
   std::vector<std::optional<std::int64_t>> sensor_scale, sensor_precision;
 };
 

@@ -1,12 +1,11 @@
 #include "probes/snmp/poller.hpp"
 
 #include <algorithm>
-#include <list>
-#include <random>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <list>
+#include <random>
 
 #include "probes/snmp/net_snmp.hpp"
 #include "probes/snmp/poll_codec.hpp"
@@ -47,8 +46,8 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
     std::function<void(AsyncSession&, AsyncSession::Handler)> issue;
     std::function<void(Reply&&)> done;
     int attempt = 0;
-    int pdu = -1;                 ///< index into Dev::plan for a v2c GET
-    std::uint64_t round = 0;      ///< Dev::round_no the GET belongs to
+    int pdu = -1;             ///< index into Dev::plan for a v2c GET
+    std::uint64_t round = 0;  ///< Dev::round_no the GET belongs to
     State state = State::Idle;
     std::int32_t request_id = 0;  ///< while in flight on the v2c transport
   };
@@ -93,7 +92,11 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
   };
 
   Impl(asio::io_context& io_, const Clock& clock_, Sink sink_, PollerLimits limits_)
-      : io(io_), clock(clock_), sink(std::move(sink_)), limits(limits_), rng(std::random_device{}()) {}
+      : io(io_),
+        clock(clock_),
+        sink(std::move(sink_)),
+        limits(limits_),
+        rng(std::random_device{}()) {}
 
   asio::io_context& io;
   const Clock& clock;
@@ -143,7 +146,8 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
   }
 
   void pump() {
-    for (auto it = queue.begin(); it != queue.end() && total_in_flight < limits.max_in_flight_total;) {
+    for (auto it = queue.begin();
+         it != queue.end() && total_in_flight < limits.max_in_flight_total;) {
       auto& r = *it;
       auto d = r->dev.lock();
       // A request left queued by a round that already ended (failed) is not sent.
@@ -200,8 +204,10 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
       }
       // A reply to a round that already ended (failed while this request was outstanding)
       // must not be applied to the round that followed it.
-      if (!d->removed && d->running && r->round == d->round_no) r->done(std::move(rep));
-      else if (!d->removed) ++self->stats.stale_replies;
+      if (!d->removed && d->running && r->round == d->round_no)
+        r->done(std::move(rep));
+      else if (!d->removed)
+        ++self->stats.stale_replies;
       self->pump();
     });
   }
@@ -210,8 +216,10 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
 
   void beginRound(const DevPtr& d, std::function<void(const DevicePoll&)> done) {
     if (d->running) {
-      if (done) d->round.done.push_back(std::move(done));
-      else ++stats.overruns;
+      if (done)
+        d->round.done.push_back(std::move(done));
+      else
+        ++stats.overruns;
       return;
     }
     d->running = true;
@@ -221,13 +229,14 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
     if (done) d->round.done.push_back(std::move(done));
     if (!d->session->ready()) {
       std::weak_ptr<Impl> weak = weak_from_this();
-      submit(d, [](AsyncSession& s, AsyncSession::Handler h) { s.discover(std::move(h)); },
-             [weak, d](Reply&& r) {
-               auto self = weak.lock();
-               if (!self) return;
-               if (r.status != Reply::Status::Ok) return self->failRound(d, r);
-               self->resolveOrPoll(d);
-             });
+      submit(
+          d, [](AsyncSession& s, AsyncSession::Handler h) { s.discover(std::move(h)); },
+          [weak, d](Reply&& r) {
+            auto self = weak.lock();
+            if (!self) return;
+            if (r.status != Reply::Status::Ok) return self->failRound(d, r);
+            self->resolveOrPoll(d);
+          });
       return;
     }
     resolveOrPoll(d);
@@ -270,40 +279,47 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
   void walkStep(const DevPtr& d, Walk w, Oid cursor) {
     std::weak_ptr<Impl> weak = weak_from_this();
     const int reps = limits.bulk_repetitions;
-    submit(d, [cursor, reps](AsyncSession& s, AsyncSession::Handler h) { s.getBulk(cursor, reps, std::move(h)); },
-           [weak, d, w, cursor](Reply&& r) {
-             auto self = weak.lock();
-             if (!self) return;
-             if (!d->round.error.empty()) return;  // an earlier walk already failed the round
-             if (r.status != Reply::Status::Ok) return self->failRound(d, r);
-             if (r.errstat != 0) {
-               r.error = "agent error-status " + std::to_string(r.errstat) + " walking " + formatOid(w.column);
-               r.status = Reply::Status::Error;
-               return self->failRound(d, r);
-             }
-             bool finished = r.varbinds.empty();
-             Oid last = cursor;
-             for (auto& vb : r.varbinds) {
-               if (vb.value.type == VarValue::Type::EndOfMibView || !oidInSubtree(vb.oid, w.column)) {
-                 finished = true;
-                 break;
-               }
-               // An agent that does not advance would loop forever (RFC 3416 4.2.3 requires
-               // lexicographic progress).
-               if (!std::lexicographical_compare(last.begin(), last.end(), vb.oid.begin(), vb.oid.end())) {
-                 finished = true;
-                 break;
-               }
-               last = vb.oid;
-               ColumnRow row;
-               row.index.assign(vb.oid.begin() + static_cast<std::ptrdiff_t>(w.column.size()), vb.oid.end());
-               row.value = std::move(vb.value);
-               w.rows->push_back(std::move(row));
-             }
-             self->stats.varbinds += r.varbinds.size();
-             if (!finished) return self->walkStep(d, w, last);
-             if (--d->round.pending == 0) self->resolved(d);
-           });
+    submit(
+        d,
+        [cursor, reps](AsyncSession& s, AsyncSession::Handler h) {
+          s.getBulk(cursor, reps, std::move(h));
+        },
+        [weak, d, w, cursor](Reply&& r) {
+          auto self = weak.lock();
+          if (!self) return;
+          if (!d->round.error.empty()) return;  // an earlier walk already failed the round
+          if (r.status != Reply::Status::Ok) return self->failRound(d, r);
+          if (r.errstat != 0) {
+            r.error = "agent error-status " + std::to_string(r.errstat) + " walking " +
+                      formatOid(w.column);
+            r.status = Reply::Status::Error;
+            return self->failRound(d, r);
+          }
+          bool finished = r.varbinds.empty();
+          Oid last = cursor;
+          for (auto& vb : r.varbinds) {
+            if (vb.value.type == VarValue::Type::EndOfMibView || !oidInSubtree(vb.oid, w.column)) {
+              finished = true;
+              break;
+            }
+            // An agent that does not advance would loop forever (RFC 3416 4.2.3 requires
+            // lexicographic progress).
+            if (!std::lexicographical_compare(last.begin(), last.end(), vb.oid.begin(),
+                                              vb.oid.end())) {
+              finished = true;
+              break;
+            }
+            last = vb.oid;
+            ColumnRow row;
+            row.index.assign(vb.oid.begin() + static_cast<std::ptrdiff_t>(w.column.size()),
+                             vb.oid.end());
+            row.value = std::move(vb.value);
+            w.rows->push_back(std::move(row));
+          }
+          self->stats.varbinds += r.varbinds.size();
+          if (!finished) return self->walkStep(d, w, last);
+          if (--d->round.pending == 0) self->resolved(d);
+        });
   }
 
   void resolved(const DevPtr& d) {
@@ -346,22 +362,26 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
     }
     std::weak_ptr<Impl> weak = weak_from_this();
     for (std::size_t i = 0; i < d->plan.size(); ++i) {
-      submit(d, [d, i](AsyncSession& s, AsyncSession::Handler h) { s.get(d->plan[i].oids, std::move(h)); },
-             [weak, d, i](Reply&& r) {
-               auto self = weak.lock();
-               if (!self) return;
-               if (!d->round.error.empty()) return;
-               if (r.status != Reply::Status::Ok) return self->failRound(d, r);
-               if (r.errstat != 0) {
-                 r.status = Reply::Status::Error;
-                 r.error = "agent error-status " + std::to_string(r.errstat) + " at varbind " +
-                           std::to_string(r.errindex);
-                 return self->failRound(d, r);
-               }
-               self->stats.varbinds += r.varbinds.size();
-               decodePdu(d->plan[i], r.varbinds, d->round.decode);
-               if (--d->round.pending == 0) self->finishPoll(d);
-             });
+      submit(
+          d,
+          [d, i](AsyncSession& s, AsyncSession::Handler h) {
+            s.get(d->plan[i].oids, std::move(h));
+          },
+          [weak, d, i](Reply&& r) {
+            auto self = weak.lock();
+            if (!self) return;
+            if (!d->round.error.empty()) return;
+            if (r.status != Reply::Status::Ok) return self->failRound(d, r);
+            if (r.errstat != 0) {
+              r.status = Reply::Status::Error;
+              r.error = "agent error-status " + std::to_string(r.errstat) + " at varbind " +
+                        std::to_string(r.errindex);
+              return self->failRound(d, r);
+            }
+            self->stats.varbinds += r.varbinds.size();
+            decodePdu(d->plan[i], r.varbinds, d->round.decode);
+            if (--d->round.pending == 0) self->finishPoll(d);
+          });
     }
   }
 
@@ -402,7 +422,8 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
     auto* r = reinterpret_cast<Req*>(tag);
     auto d = settle(*r);
     if (!d) return;
-    if (isCurrentGet(*d, *r) && d->round.error.empty()) onGetReply(d, static_cast<std::size_t>(r->pdu), view);
+    if (isCurrentGet(*d, *r) && d->round.error.empty())
+      onGetReply(d, static_cast<std::size_t>(r->pdu), view);
     pump();
   }
 
@@ -483,7 +504,8 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
       std::optional<double> contracted;
       if (auto it = d->t.contracted_mbps.find(ri.name); it != d->t.contracted_mbps.end())
         contracted = it->second;
-      builds.push_back(buildSample(d->t.device, ri, dec.ifaces[i], now, prev, d->t.profile.get(), contracted));
+      builds.push_back(
+          buildSample(d->t.device, ri, dec.ifaces[i], now, prev, d->t.profile.get(), contracted));
       moved |= builds.back().index_moved;
     }
     d->round.rebooted |= rebooted;
@@ -501,7 +523,8 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
     dp.sys_uptime = dec.sys_uptime;
     dp.rebooted = d->round.rebooted;
     if (!d->missing.empty()) dp.error = "no such interface: " + joinNames(d->missing);
-    if (!dec.problems.empty() && dp.error.empty()) dp.error = "malformed reply: " + dec.problems.front();
+    if (!dec.problems.empty() && dp.error.empty())
+      dp.error = "malformed reply: " + dec.problems.front();
     sink(dp);
     for (auto& b : builds) {
       if (b.index_moved) {
@@ -608,8 +631,10 @@ Result<void> SnmpPoller::addDevice(PollTarget t) {
     // GETs to an IP literal take the pre-encoded path; a host name stays with net-snmp,
     // which resolved it when the session was opened.
     if (auto peer = detail::numericPeer(t.address, t.port)) {
-      if (!impl_->fast) impl_->fast = std::make_shared<V2cTransport>(impl_->io, *impl_, impl_->stats.dropped);
-      if (auto r = impl_->fast->openFor(*peer); !r) return fail(where + ".address", r.error().str());
+      if (!impl_->fast)
+        impl_->fast = std::make_shared<V2cTransport>(impl_->io, *impl_, impl_->stats.dropped);
+      if (auto r = impl_->fast->openFor(*peer); !r)
+        return fail(where + ".address", r.error().str());
       d->peer = *peer;
     }
   }

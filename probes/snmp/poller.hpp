@@ -35,7 +35,7 @@ struct PollerLimits {
   std::size_t max_varbinds_per_pdu = 48;     ///< GET size; larger rounds use several PDUs
   int bulk_repetitions = 25;                 ///< GETBULK max-repetitions for name walks
   Duration max_attempt_timeout{std::chrono::seconds(30)};  ///< backoff ceiling
-  bool spread_start = true;                  ///< first round at a random offset in the interval
+  bool spread_start = true;  ///< first round at a random offset in the interval
   /// Rounds start on multiples of this (0: exactly when due). Devices due in the same slot
   /// leave together, which saves timer wake-ups and batches their sends; starts stay spread
   /// over the interval at this resolution.
@@ -44,16 +44,16 @@ struct PollerLimits {
 
 /// One device to poll: the runtime builds it from a Device and the Circuits on it.
 struct PollTarget {
-  std::string device;                        ///< Device::name
-  std::string address;                       ///< IP literal or host name
+  std::string device;   ///< Device::name
+  std::string address;  ///< IP literal or host name
   std::uint16_t port = 161;
   SnmpCredentials credentials;
   IfNameSource name_source = IfNameSource::IfName;
-  std::vector<std::string> interfaces;       ///< UNI and uplink names as configured
+  std::vector<std::string> interfaces;            ///< UNI and uplink names as configured
   std::map<std::string, double> contracted_mbps;  ///< per interface name, for utilisation
   std::shared_ptr<const VendorProfile> profile;   ///< may be null
   Duration interval{std::chrono::seconds(30)};
-  Duration timeout{std::chrono::seconds(2)};      ///< first attempt; doubles per retry
+  Duration timeout{std::chrono::seconds(2)};  ///< first attempt; doubles per retry
   int retries = 2;
 };
 
@@ -67,27 +67,28 @@ struct ReplyDrops {
   std::uint64_t wrong_source = 0;     ///< request-id outstanding to another address or port
   std::uint64_t wrong_community = 0;  ///< community differs from the device's
   std::uint64_t total() const {
-    return malformed + wrong_version + not_response + unknown_request + wrong_source + wrong_community;
+    return malformed + wrong_version + not_response + unknown_request + wrong_source +
+           wrong_community;
   }
 };
 
 /// Counters for metrics and the benchmark.
 struct PollerStats {
-  std::uint64_t rounds = 0;          ///< completed device rounds
-  std::uint64_t requests = 0;        ///< PDUs sent (retries included)
+  std::uint64_t rounds = 0;    ///< completed device rounds
+  std::uint64_t requests = 0;  ///< PDUs sent (retries included)
   std::uint64_t retries = 0;
-  std::uint64_t timeouts = 0;        ///< attempts that timed out
+  std::uint64_t timeouts = 0;  ///< attempts that timed out
   std::uint64_t auth_failures = 0;
-  std::uint64_t varbinds = 0;        ///< varbinds received in responses
-  std::uint64_t resolutions = 0;     ///< name resolutions run
-  std::uint64_t overruns = 0;        ///< rounds skipped because the previous one still ran
-  std::uint64_t queued_max = 0;      ///< largest number of requests waiting for a slot
-  std::uint64_t max_in_flight = 0;   ///< most requests outstanding at once, all devices
-  std::uint64_t send_errors = 0;     ///< v2c GET datagrams the kernel refused (then retried)
-  std::uint64_t read_wakeups = 0;    ///< v2c socket readiness wake-ups
-  std::uint64_t datagrams = 0;       ///< v2c datagrams received (accepted or dropped)
-  ReplyDrops dropped;                ///< v2c GET replies dropped
-  std::uint64_t stale_replies = 0;   ///< net-snmp outcomes for a round that had already ended
+  std::uint64_t varbinds = 0;       ///< varbinds received in responses
+  std::uint64_t resolutions = 0;    ///< name resolutions run
+  std::uint64_t overruns = 0;       ///< rounds skipped because the previous one still ran
+  std::uint64_t queued_max = 0;     ///< largest number of requests waiting for a slot
+  std::uint64_t max_in_flight = 0;  ///< most requests outstanding at once, all devices
+  std::uint64_t send_errors = 0;    ///< v2c GET datagrams the kernel refused (then retried)
+  std::uint64_t read_wakeups = 0;   ///< v2c socket readiness wake-ups
+  std::uint64_t datagrams = 0;      ///< v2c datagrams received (accepted or dropped)
+  ReplyDrops dropped;               ///< v2c GET replies dropped
+  std::uint64_t stale_replies = 0;  ///< net-snmp outcomes for a round that had already ended
 };
 
 /// Reports the duration of each completed device round (first send to last reply).

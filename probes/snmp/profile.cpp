@@ -39,17 +39,21 @@ std::optional<double> convertMetric(const ProfileMetric& m, const VarValue& v,
       if (*raw_int == s) return std::nullopt;
   const double x = *num;
   switch (m.unit) {
-    case ValueUnit::Raw: return x * m.scale;
-    case ValueUnit::DbmX100: return x / 100.0;
-    case ValueUnit::Dbm: return x * m.scale;
-    case ValueUnit::Microwatt: return uwToDbm(x);
-    case ValueUnit::HuaweiAuto: return x > 0 ? uwToDbm(x) : x / 100.0;
+    case ValueUnit::Raw:
+      return x * m.scale;
+    case ValueUnit::DbmX100:
+      return x / 100.0;
+    case ValueUnit::Dbm:
+      return x * m.scale;
+    case ValueUnit::Microwatt:
+      return uwToDbm(x);
+    case ValueUnit::HuaweiAuto:
+      return x > 0 ? uwToDbm(x) : x / 100.0;
     case ValueUnit::SensorWatts: {
       // RFC 3433: real = value x 10^-precision x 10^(3 (scale - 9)); units(9) = 10^0.
       if (!sensor_scale || !sensor_precision) return std::nullopt;
-      const double watts =
-          x * std::pow(10.0, -static_cast<double>(*sensor_precision)) *
-          std::pow(10.0, 3.0 * (static_cast<double>(*sensor_scale) - 9.0));
+      const double watts = x * std::pow(10.0, -static_cast<double>(*sensor_precision)) *
+                           std::pow(10.0, 3.0 * (static_cast<double>(*sensor_scale) - 9.0));
       return watts > 0 ? 10.0 * std::log10(watts * 1000.0) : kNoLightDbm;
     }
   }

@@ -18,12 +18,12 @@ namespace circuitd::snmp {
 
 /// How a profile metric's raw value becomes a number in its unit.
 enum class ValueUnit {
-  Raw,            ///< value x scale, unit as named in the profile
-  DbmX100,        ///< integer dBm x 100 (HUAWEI-ENTITY-EXTENT-MIB text: "expanded 100 times")
-  Dbm,            ///< dBm as a number or a DisplayString ("-9.073", ZXR10OPTICALMIB)
-  Microwatt,      ///< integer uW, converted to dBm = 10 log10(uW / 1000)
-  HuaweiAuto,     ///< >0 means uW (old firmware), <=0 means dBm x 100 (LibreNMS vrp.yaml rule)
-  SensorWatts     ///< ENTITY-SENSOR-MIB watts(6): value x 10^-precision x scale, to dBm
+  Raw,         ///< value x scale, unit as named in the profile
+  DbmX100,     ///< integer dBm x 100 (HUAWEI-ENTITY-EXTENT-MIB text: "expanded 100 times")
+  Dbm,         ///< dBm as a number or a DisplayString ("-9.073", ZXR10OPTICALMIB)
+  Microwatt,   ///< integer uW, converted to dBm = 10 log10(uW / 1000)
+  HuaweiAuto,  ///< >0 means uW (old firmware), <=0 means dBm x 100 (LibreNMS vrp.yaml rule)
+  SensorWatts  ///< ENTITY-SENSOR-MIB watts(6): value x 10^-precision x scale, to dBm
 };
 
 /// How the table row of a metric is found for an interface.
@@ -35,12 +35,12 @@ enum class MetricIndex {
 
 /// One extra OID column of a vendor.
 struct ProfileMetric {
-  std::string name;         ///< "rx_power_dbm", "tx_power_dbm" or any name (goes to `extra`)
-  Oid column;               ///< table column; the row index is appended
+  std::string name;  ///< "rx_power_dbm", "tx_power_dbm" or any name (goes to `extra`)
+  Oid column;        ///< table column; the row index is appended
   MetricIndex index = MetricIndex::IfIndex;
   std::string entity_name = "{if}";  ///< EntPhysicalName pattern; {if} = interface name
   ValueUnit unit = ValueUnit::Raw;
-  double scale = 1.0;       ///< multiplier for Raw
+  double scale = 1.0;                 ///< multiplier for Raw
   std::vector<std::int64_t> invalid;  ///< raw sentinels meaning "no reading" (e.g. 2147483647)
 };
 

@@ -9,7 +9,8 @@ const Oid kIfXEntry{1, 3, 6, 1, 2, 1, 31, 1, 1, 1};
 }  // namespace
 
 Oid v1TrapOid(const Oid& enterprise, long generic, long specific) {
-  if (generic >= 0 && generic < 6) return oidCat(kSnmpTraps, {static_cast<std::uint32_t>(generic + 1)});
+  if (generic >= 0 && generic < 6)
+    return oidCat(kSnmpTraps, {static_cast<std::uint32_t>(generic + 1)});
   Oid o = enterprise;
   o.push_back(0);
   o.push_back(static_cast<std::uint32_t>(specific));
@@ -28,9 +29,11 @@ Result<TrapDecode> decodeNotification(const std::vector<VarBind>& vbs,
         return fail("snmpTrapOID.0", "value is not an OBJECT IDENTIFIER");
       d.trap_oid = vb.value.oid;
       have_oid = true;
-    } else if (!d.if_index && vb.oid.size() == kIfEntry.size() + 2 && oidInSubtree(vb.oid, kIfEntry)) {
+    } else if (!d.if_index && vb.oid.size() == kIfEntry.size() + 2 &&
+               oidInSubtree(vb.oid, kIfEntry)) {
       d.if_index = static_cast<std::int32_t>(vb.oid.back());
-    } else if (!d.if_index && vb.oid.size() == kIfXEntry.size() + 2 && oidInSubtree(vb.oid, kIfXEntry)) {
+    } else if (!d.if_index && vb.oid.size() == kIfXEntry.size() + 2 &&
+               oidInSubtree(vb.oid, kIfXEntry)) {
       d.if_index = static_cast<std::int32_t>(vb.oid.back());
     }
   }

@@ -17,8 +17,8 @@ namespace circuitd::snmp {
 struct TrapDecode {
   Oid trap_oid;
   TrapKind kind = TrapKind::Other;
-  std::string name;                       ///< "linkDown", a profile trap name, or empty
-  std::optional<std::int32_t> if_index;   ///< from an ifTable/ifXTable varbind instance
+  std::string name;                      ///< "linkDown", a profile trap name, or empty
+  std::optional<std::int32_t> if_index;  ///< from an ifTable/ifXTable varbind instance
   std::optional<std::uint32_t> sys_uptime;
 };
 

@@ -1,18 +1,16 @@
 #include "probes/snmp/trap_receiver.hpp"
 
-#include <cstring>
+#include <net-snmp/library/large_fd_set.h>
+#include <net-snmp/library/snmpusm.h>
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/library/large_fd_set.h>
-#include <net-snmp/library/snmpusm.h>
-
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
+#include <cstring>
 
 #include "probes/snmp/net_snmp.hpp"
 #include "probes/snmp/trap_codec.hpp"
@@ -24,8 +22,12 @@ namespace asio = boost::asio;
 struct TrapReceiver::Impl : std::enable_shared_from_this<TrapReceiver::Impl> {
   Impl(asio::io_context& io_, const Clock& clock_, TrapReceiverConfig cfg_, Sink sink_,
        DeviceLookup dl, IfNameLookup il)
-      : io(io_), clock(clock_), cfg(std::move(cfg_)), sink(std::move(sink_)),
-        devices(std::move(dl)), if_names(std::move(il)) {}
+      : io(io_),
+        clock(clock_),
+        cfg(std::move(cfg_)),
+        sink(std::move(sink_)),
+        devices(std::move(dl)),
+        if_names(std::move(il)) {}
   asio::io_context& io;
   const Clock& clock;
   TrapReceiverConfig cfg;
@@ -62,7 +64,9 @@ struct TrapReceiver::Impl : std::enable_shared_from_this<TrapReceiver::Impl> {
     }
     ip = s.substr(lb + 1, rb - lb - 1);
     std::string port;
-    for (std::size_t i = rb + 2; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) port += s[i];
+    for (std::size_t i = rb + 2; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]));
+         ++i)
+      port += s[i];
     return port.empty() ? ip : ip + ":" + port;
   }
 
@@ -73,7 +77,8 @@ struct TrapReceiver::Impl : std::enable_shared_from_this<TrapReceiver::Impl> {
     if (pdu->version != SNMP_VERSION_3) {
       // v1/v2c: the community must be one of the configured ones (net-snmp does not check
       // communities on a receiving session; snmptrapd does it in its own handler too).
-      const std::string community(reinterpret_cast<const char*>(pdu->community), pdu->community_len);
+      const std::string community(reinterpret_cast<const char*>(pdu->community),
+                                  pdu->community_len);
       bool ok = false;
       for (const auto& c : cfg.communities) ok |= c == community;
       if (!ok) {
@@ -107,8 +112,10 @@ struct TrapReceiver::Impl : std::enable_shared_from_this<TrapReceiver::Impl> {
         reply->command = SNMP_MSG_RESPONSE;
         reply->errstat = 0;
         reply->errindex = 0;
-        if (snmp_sess_send(sp, reply) == 0) snmp_free_pdu(reply);
-        else ++stats.informs_acked;
+        if (snmp_sess_send(sp, reply) == 0)
+          snmp_free_pdu(reply);
+        else
+          ++stats.informs_acked;
       }
     }
     auto dec = decodeNotification(vbs, vendor_traps);
@@ -136,22 +143,24 @@ struct TrapReceiver::Impl : std::enable_shared_from_this<TrapReceiver::Impl> {
   void armRead() {
     if (!sd) return;
     std::weak_ptr<Impl> weak = weak_from_this();
-    sd->async_wait(asio::posix::stream_descriptor::wait_read, [weak](const boost::system::error_code& ec) {
-      auto self = weak.lock();
-      if (!self || ec || !self->sp) return;
-      const int fd = snmp_sess_transport(self->sp)->sock;
-      netsnmp_large_fd_set fds;
-      netsnmp_large_fd_set_init(&fds, fd + 1);
-      NETSNMP_LARGE_FD_SET(fd, &fds);
-      // Drain: the reactor is edge-triggered and read2 takes one datagram (see net_snmp.cpp).
-      for (int i = 0; i < 64 && self->sp; ++i) {
-        snmp_sess_read2(self->sp, &fds);
-        int queued = 0;
-        if (::ioctl(fd, FIONREAD, &queued) != 0 || queued <= 0) break;
-      }
-      netsnmp_large_fd_set_cleanup(&fds);
-      self->armRead();
-    });
+    sd->async_wait(asio::posix::stream_descriptor::wait_read,
+                   [weak](const boost::system::error_code& ec) {
+                     auto self = weak.lock();
+                     if (!self || ec || !self->sp) return;
+                     const int fd = snmp_sess_transport(self->sp)->sock;
+                     netsnmp_large_fd_set fds;
+                     netsnmp_large_fd_set_init(&fds, fd + 1);
+                     NETSNMP_LARGE_FD_SET(fd, &fds);
+                     // Drain: the reactor is edge-triggered and read2 takes one datagram (see
+                     // net_snmp.cpp).
+                     for (int i = 0; i < 64 && self->sp; ++i) {
+                       snmp_sess_read2(self->sp, &fds);
+                       int queued = 0;
+                       if (::ioctl(fd, FIONREAD, &queued) != 0 || queued <= 0) break;
+                     }
+                     netsnmp_large_fd_set_cleanup(&fds);
+                     self->armRead();
+                   });
   }
 };
 
@@ -171,7 +180,8 @@ std::string authName(SnmpCredentials::AuthProto p) {
 bool safeToken(const std::string& s) {
   if (s.empty()) return false;
   for (char c : s)
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '\\') return false;
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '\\')
+      return false;
   return true;
 }
 
@@ -233,8 +243,10 @@ Result<void> TrapReceiver::start() {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   if (getsockname(t->sock, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    if (ss.ss_family == AF_INET) im.bound_port = ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-    else if (ss.ss_family == AF_INET6) im.bound_port = ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+    if (ss.ss_family == AF_INET)
+      im.bound_port = ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+    else if (ss.ss_family == AF_INET6)
+      im.bound_port = ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
   }
   im.sd = std::make_unique<asio::posix::stream_descriptor>(im.io, t->sock);
   im.armRead();

@@ -32,8 +32,8 @@ struct TrapUser {
 
 /// Receiver settings.
 struct TrapReceiverConfig {
-  std::string address = "0.0.0.0";  ///< listen address
-  std::uint16_t port = 162;         ///< 0 picks a free port (tests)
+  std::string address = "0.0.0.0";       ///< listen address
+  std::uint16_t port = 162;              ///< 0 picks a free port (tests)
   std::vector<std::string> communities;  ///< accepted v2c communities; empty accepts none
   std::vector<TrapUser> users;
   std::vector<std::shared_ptr<const VendorProfile>> profiles;  ///< vendor traps by OID
@@ -54,7 +54,8 @@ class TrapReceiver {
   /// Source IP -> device name, or nullopt when unknown (the event then carries the address).
   using DeviceLookup = std::function<std::optional<std::string>(const std::string& ip)>;
   /// (device, ifIndex) -> interface name when the poller knows it.
-  using IfNameLookup = std::function<std::optional<std::string>(const std::string& device, std::int32_t)>;
+  using IfNameLookup =
+      std::function<std::optional<std::string>(const std::string& device, std::int32_t)>;
 
   TrapReceiver(boost::asio::io_context& io, const Clock& clock, TrapReceiverConfig cfg, Sink sink,
                DeviceLookup devices = {}, IfNameLookup if_names = {});

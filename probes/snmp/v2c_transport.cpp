@@ -5,10 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
-
-#include <boost/asio/post.hpp>
 
 namespace circuitd::snmp::detail {
 
@@ -17,10 +16,10 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t kRxBatch = 32;         ///< datagrams per recvmmsg
-constexpr std::size_t kRxSize = 65536;       ///< largest UDP payload
-constexpr int kMaxBatchesPerWake = 32;       ///< then yield to other handlers
-constexpr std::uint32_t kSlotBits = 24;      ///< request-id = generation << 24 | slot
+constexpr std::size_t kRxBatch = 32;     ///< datagrams per recvmmsg
+constexpr std::size_t kRxSize = 65536;   ///< largest UDP payload
+constexpr int kMaxBatchesPerWake = 32;   ///< then yield to other handlers
+constexpr std::uint32_t kSlotBits = 24;  ///< request-id = generation << 24 | slot
 constexpr std::uint32_t kSlotMask = (1u << kSlotBits) - 1;
 
 }  // namespace
@@ -58,7 +57,8 @@ bool samePeer(const sockaddr_storage& from, socklen_t from_len, const Peer& peer
     if (from_len < static_cast<socklen_t>(sizeof(sockaddr_in6))) return false;
     const auto& a = reinterpret_cast<const sockaddr_in6&>(from);
     const auto& b = reinterpret_cast<const sockaddr_in6&>(peer.addr);
-    return a.sin6_port == b.sin6_port && std::memcmp(&a.sin6_addr, &b.sin6_addr, sizeof a.sin6_addr) == 0;
+    return a.sin6_port == b.sin6_port &&
+           std::memcmp(&a.sin6_addr, &b.sin6_addr, sizeof a.sin6_addr) == 0;
   }
   return false;
 }
@@ -119,7 +119,8 @@ std::int32_t V2cTransport::send(const Peer& peer, EncodedRequest& req, std::stri
   // Generations 1..127 keep the id in [kMinRequestId, kMaxRequestId]: a late reply to an
   // earlier use of this slot does not match.
   p.generation = static_cast<std::uint8_t>(p.generation % 127 + 1);
-  p.request_id = static_cast<std::int32_t>((static_cast<std::uint32_t>(p.generation) << kSlotBits) | slot);
+  p.request_id =
+      static_cast<std::int32_t>((static_cast<std::uint32_t>(p.generation) << kSlotBits) | slot);
   p.active = true;
   p.peer = peer;
   p.community = community;
@@ -153,7 +154,8 @@ void V2cTransport::flush() {
 void V2cTransport::flushSocket(Socket& s) {
   std::size_t done = 0;
   while (done < s.out.size() && s.fd >= 0) {
-    const int n = ::sendmmsg(s.fd, s.out.data() + done, static_cast<unsigned>(s.out.size() - done), 0);
+    const int n =
+        ::sendmmsg(s.fd, s.out.data() + done, static_cast<unsigned>(s.out.size() - done), 0);
     if (n > 0) {
       done += static_cast<std::size_t>(n);
       continue;
@@ -195,13 +197,14 @@ void V2cTransport::armRead(Socket& s) {
   s.reading = true;
   std::weak_ptr<V2cTransport> weak = weak_from_this();
   Socket* sp = &s;
-  s.sd->async_wait(asio::posix::stream_descriptor::wait_read, [weak, sp](const boost::system::error_code& ec) {
-    auto self = weak.lock();
-    if (!self || ec || self->closed_) return;
-    sp->reading = false;
-    ++self->read_wakeups_;
-    self->drain(*sp);
-  });
+  s.sd->async_wait(asio::posix::stream_descriptor::wait_read,
+                   [weak, sp](const boost::system::error_code& ec) {
+                     auto self = weak.lock();
+                     if (!self || ec || self->closed_) return;
+                     sp->reading = false;
+                     ++self->read_wakeups_;
+                     self->drain(*sp);
+                   });
 }
 
 void V2cTransport::drain(Socket& s) {
@@ -249,10 +252,17 @@ void V2cTransport::handleDatagram(const std::uint8_t* data, std::size_t size, bo
   ResponseView r;
   const auto check = truncated ? ResponseCheck::Malformed : parseResponse(data, size, r);
   switch (check) {
-    case ResponseCheck::Ok: break;
-    case ResponseCheck::Malformed: ++drops_.malformed; return;
-    case ResponseCheck::WrongVersion: ++drops_.wrong_version; return;
-    case ResponseCheck::NotResponse: ++drops_.not_response; return;
+    case ResponseCheck::Ok:
+      break;
+    case ResponseCheck::Malformed:
+      ++drops_.malformed;
+      return;
+    case ResponseCheck::WrongVersion:
+      ++drops_.wrong_version;
+      return;
+    case ResponseCheck::NotResponse:
+      ++drops_.not_response;
+      return;
   }
   Pending* p = find(r.request_id);
   if (!p) {

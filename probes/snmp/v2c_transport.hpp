@@ -9,6 +9,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -16,10 +19,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "domain/core/result.hpp"
 #include "probes/snmp/ber.hpp"
@@ -89,7 +88,7 @@ class V2cTransport : public std::enable_shared_from_this<V2cTransport> {
     int fd = -1;
     std::unique_ptr<boost::asio::posix::stream_descriptor> sd;
     bool reading = false;
-    std::vector<::mmsghdr> out;   ///< queued sends
+    std::vector<::mmsghdr> out;  ///< queued sends
     std::vector<::iovec> out_iov;
   };
   using Deadline = std::pair<std::chrono::steady_clock::time_point, std::int32_t>;
@@ -109,7 +108,7 @@ class V2cTransport : public std::enable_shared_from_this<V2cTransport> {
   Listener& listener_;
   ReplyDrops& drops_;
   Socket v4_, v6_;
-  std::deque<Pending> slots_;   ///< stable addresses: queued sends point at their peer
+  std::deque<Pending> slots_;  ///< stable addresses: queued sends point at their peer
   std::vector<std::uint32_t> free_;
   std::size_t active_ = 0;
   std::vector<Deadline> heap_;  ///< min-heap on deadline; entries of answered requests are skipped

@@ -13,14 +13,25 @@ namespace circuitd::snmp {
 struct VarValue {
   /// SMI type of the value, plus the three v2 exceptions.
   enum class Type : std::uint8_t {
-    Null, Integer, Counter32, Gauge32, TimeTicks, Counter64, OctetString, ObjectId, IpAddress,
-    Opaque, NoSuchObject, NoSuchInstance, EndOfMibView
+    Null,
+    Integer,
+    Counter32,
+    Gauge32,
+    TimeTicks,
+    Counter64,
+    OctetString,
+    ObjectId,
+    IpAddress,
+    Opaque,
+    NoSuchObject,
+    NoSuchInstance,
+    EndOfMibView
   };
   Type type = Type::Null;
-  std::int64_t integer = 0;   ///< Integer, Counter32, Gauge32, TimeTicks
+  std::int64_t integer = 0;  ///< Integer, Counter32, Gauge32, TimeTicks
   std::uint64_t counter64 = 0;
-  std::string text;           ///< OctetString / IpAddress / Opaque bytes
-  Oid oid;                    ///< ObjectId
+  std::string text;  ///< OctetString / IpAddress / Opaque bytes
+  Oid oid;           ///< ObjectId
 
   /// True for noSuchObject, noSuchInstance, endOfMibView and Null.
   bool isException() const {

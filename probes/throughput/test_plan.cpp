@@ -1,10 +1,10 @@
 #include "probes/throughput/test_plan.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "probes/throughput/twamp_codec.hpp"
 
@@ -64,11 +64,16 @@ Result<double> parseRate(const std::string& text) {
       s.resize(s.size() - std::char_traits<char>::length(unit));
       break;
     }
-  if (s.empty()) mult = 1;
-  else if (s == "k") mult = 1e3;
-  else if (s == "m") mult = 1e6;
-  else if (s == "g") mult = 1e9;
-  else return fail("rate", "unknown unit \"" + suffix + "\" (use k, M or G)");
+  if (s.empty())
+    mult = 1;
+  else if (s == "k")
+    mult = 1e3;
+  else if (s == "m")
+    mult = 1e6;
+  else if (s == "g")
+    mult = 1e9;
+  else
+    return fail("rate", "unknown unit \"" + suffix + "\" (use k, M or G)");
   return v * mult;
 }
 
@@ -153,9 +158,8 @@ TestReport computeReport(const TestPlan& plan, std::size_t wire_size,
                          const std::vector<PacketRecord>& records) {
   TestReport r;
   r.circuit = plan.circuit;
-  r.target = plan.host.find(':') != std::string::npos
-                 ? fmt::format("[{}]:{}", plan.host, plan.port)
-                 : fmt::format("{}:{}", plan.host, plan.port);
+  r.target = plan.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", plan.host, plan.port)
+                                                      : fmt::format("{}:{}", plan.host, plan.port);
   r.packet_size = plan.packet_size;
   r.wire_size = wire_size;
   r.offered_bps = plan.rate_bps;
@@ -188,7 +192,8 @@ TestReport computeReport(const TestPlan& plan, std::size_t wire_size,
     if (!first_refl || rec.reflector_seq < first_refl->reflector_seq) first_refl = &rec;
     if (!last_refl || rec.reflector_seq > last_refl->reflector_seq) last_refl = &rec;
     max_refl_seq = std::max(max_refl_seq, rec.reflector_seq);
-    const double rtt_ms = static_cast<double>((rec.t4_ns - rec.t1_ns) - (rec.t3_ns - rec.t2_ns)) / 1e6;
+    const double rtt_ms =
+        static_cast<double>((rec.t4_ns - rec.t1_ns) - (rec.t3_ns - rec.t2_ns)) / 1e6;
     rtt_sum += rtt_ms;
     r.rtt_min_ms = r.rtt_min_ms ? std::min(*r.rtt_min_ms, rtt_ms) : rtt_ms;
     r.rtt_max_ms = r.rtt_max_ms ? std::max(*r.rtt_max_ms, rtt_ms) : rtt_ms;
@@ -201,14 +206,16 @@ TestReport computeReport(const TestPlan& plan, std::size_t wire_size,
     refl_err = std::max(refl_err, rec.reflector_error_s);
   }
   if (r.sent > 1 && t1_last > t1_first)
-    r.sent_bps = static_cast<double>(r.sent - 1) * bits / (static_cast<double>(t1_last - t1_first) / 1e9);
+    r.sent_bps =
+        static_cast<double>(r.sent - 1) * bits / (static_cast<double>(t1_last - t1_first) / 1e9);
   if (r.returned > 0) {
     r.reflected = std::uint64_t{max_refl_seq} + 1;
     r.rtt_avg_ms = rtt_sum / static_cast<double>(r.returned);
     if (jitter_n > 0) r.jitter_ms = jitter_sum / static_cast<double>(jitter_n);
     if (last_refl->t2_ns > first_refl->t2_ns)
-      r.reflector_rx_bps = static_cast<double>(last_refl->reflector_seq - first_refl->reflector_seq) *
-                           bits / (static_cast<double>(last_refl->t2_ns - first_refl->t2_ns) / 1e9);
+      r.reflector_rx_bps =
+          static_cast<double>(last_refl->reflector_seq - first_refl->reflector_seq) * bits /
+          (static_cast<double>(last_refl->t2_ns - first_refl->t2_ns) / 1e9);
     if (r.returned > 1 && t4_last > t4_first)
       r.returned_bps = static_cast<double>(r.returned - 1) * bits /
                        (static_cast<double>(t4_last - t4_first) / 1e9);
@@ -235,7 +242,8 @@ ThroughputSample toSample(const TestReport& r, TimePoint time) {
   s.in_bps = r.reflector_rx_bps;
   s.out_bps = r.returned_bps;
   if (r.sent > 0)
-    s.loss_ratio = static_cast<double>(r.sent - std::min(r.returned, r.sent)) / static_cast<double>(r.sent);
+    s.loss_ratio =
+        static_cast<double>(r.sent - std::min(r.returned, r.sent)) / static_cast<double>(r.sent);
   if (r.rtt_avg_ms) s.delay_ms = *r.rtt_avg_ms;
   s.jitter_ms = r.jitter_ms;
   return s;
@@ -255,15 +263,18 @@ std::string formatReport(const TestReport& r) {
   std::string out;
   out += fmt::format("target            {}{}\n", r.target,
                      r.circuit.empty() ? "" : "  (circuit " + r.circuit + ")");
-  out += fmt::format("packets           {} B payload, {} B at the IP layer, {:g} s\n", r.packet_size,
-                     r.wire_size, r.seconds);
+  out += fmt::format("packets           {} B payload, {} B at the IP layer, {:g} s\n",
+                     r.packet_size, r.wire_size, r.seconds);
   out += fmt::format("offered rate      {}\n", formatRate(r.offered_bps));
   out += fmt::format("sent rate         {}  ({} packets)\n", formatRate(r.sent_bps), r.sent);
-  out += fmt::format("at reflector      {}  ({} packets)\n", formatRate(r.reflector_rx_bps), r.reflected);
-  out += fmt::format("returned rate     {}  ({} packets)\n", formatRate(r.returned_bps), r.returned);
+  out += fmt::format("at reflector      {}  ({} packets)\n", formatRate(r.reflector_rx_bps),
+                     r.reflected);
+  out +=
+      fmt::format("returned rate     {}  ({} packets)\n", formatRate(r.returned_bps), r.returned);
   out += fmt::format("loss forward      {:.3f} %\n", r.forward_loss * 100);
   out += fmt::format("loss reverse      {:.3f} %\n", r.reverse_loss * 100);
-  out += fmt::format("rtt min/avg/max   {} / {} / {}\n", ms(r.rtt_min_ms), ms(r.rtt_avg_ms), ms(r.rtt_max_ms));
+  out += fmt::format("rtt min/avg/max   {} / {} / {}\n", ms(r.rtt_min_ms), ms(r.rtt_avg_ms),
+                     ms(r.rtt_max_ms));
   out += fmt::format("jitter (ipdv)     {}\n", ms(r.jitter_ms));
   if (r.hops) out += fmt::format("hops              {}\n", *r.hops);
   if (r.train_length > 1) {

@@ -20,17 +20,17 @@ inline constexpr std::size_t kIpv6UdpOverhead = 48;
 
 /// An active test to run.
 struct TestPlan {
-  std::string host;                 ///< reflector address (IPv4/IPv6 literal or name)
+  std::string host;  ///< reflector address (IPv4/IPv6 literal or name)
   std::uint16_t port = 862;
-  double rate_bps = 0;              ///< offered rate at the IP layer
-  double seconds = 5;               ///< sending time
-  std::size_t packet_size = 1400;   ///< UDP payload octets (TWAMP header + padding), >= 41
-  double drain_seconds = 1.0;       ///< how long to wait for late replies after the last send
+  double rate_bps = 0;             ///< offered rate at the IP layer
+  double seconds = 5;              ///< sending time
+  std::size_t packet_size = 1400;  ///< UDP payload octets (TWAMP header + padding), >= 41
+  double drain_seconds = 1.0;      ///< how long to wait for late replies after the last send
   /// Packets per back-to-back train; 1 paces evenly. With trains the report also carries a
   /// bottleneck capacity estimate from the dispersion of each train at the reflector, so a
   /// low average rate can estimate the line's capacity without filling it.
   std::size_t train_length = 1;
-  std::string circuit;              ///< circuit key, when the test is for a configured circuit
+  std::string circuit;  ///< circuit key, when the test is for a configured circuit
 };
 
 /// Limits the guard enforces.
@@ -63,26 +63,26 @@ Result<HostPort> parseHostPort(const std::string& text, std::uint16_t default_po
 struct PacketRecord {
   bool sent = false;
   bool replied = false;
-  std::int64_t t1_ns = 0;             ///< sender transmit
-  std::int64_t t2_ns = 0;             ///< reflector receive
-  std::int64_t t3_ns = 0;             ///< reflector transmit
-  std::int64_t t4_ns = 0;             ///< sender receive
+  std::int64_t t1_ns = 0;  ///< sender transmit
+  std::int64_t t2_ns = 0;  ///< reflector receive
+  std::int64_t t3_ns = 0;  ///< reflector transmit
+  std::int64_t t4_ns = 0;  ///< sender receive
   std::uint32_t reflector_seq = 0;
   std::uint8_t ttl = 0;
-  double reflector_error_s = 0;       ///< reflector's stated timestamp error
+  double reflector_error_s = 0;  ///< reflector's stated timestamp error
 };
 
 /// Outcome of an active test.
 struct TestReport {
   std::string circuit;
-  std::string target;                 ///< "host:port"
-  std::size_t packet_size = 0;        ///< UDP payload
-  std::size_t wire_size = 0;          ///< IP-layer octets per packet
-  double offered_bps = 0;             ///< planned rate
+  std::string target;           ///< "host:port"
+  std::size_t packet_size = 0;  ///< UDP payload
+  std::size_t wire_size = 0;    ///< IP-layer octets per packet
+  double offered_bps = 0;       ///< planned rate
   double seconds = 0;
   std::uint64_t sent = 0;
-  std::uint64_t reflected = 0;        ///< packets the reflector handled (from its sequence numbers)
-  std::uint64_t returned = 0;         ///< replies received by the sender
+  std::uint64_t reflected = 0;  ///< packets the reflector handled (from its sequence numbers)
+  std::uint64_t returned = 0;   ///< replies received by the sender
   std::uint64_t duplicates = 0;
   std::uint64_t invalid_replies = 0;  ///< malformed or not ours
   std::string send_error;             ///< last socket error while sending, e.g. an ICMP port
@@ -93,11 +93,11 @@ struct TestReport {
   double forward_loss = 0;            ///< ratio 0..1, sender -> reflector
   double reverse_loss = 0;            ///< ratio 0..1, reflector -> sender
   std::optional<double> rtt_min_ms, rtt_avg_ms, rtt_max_ms;
-  std::optional<double> jitter_ms;    ///< mean |RTT(i) - RTT(i-1)| of consecutive replies (IPDV)
-  std::optional<int> hops;            ///< 255 - TTL seen at the reflector (sender sends TTL 255)
-  double timestamp_error_ms = 0;      ///< stated error of the timestamps (sender + reflector)
+  std::optional<double> jitter_ms;  ///< mean |RTT(i) - RTT(i-1)| of consecutive replies (IPDV)
+  std::optional<int> hops;          ///< 255 - TTL seen at the reflector (sender sends TTL 255)
+  double timestamp_error_ms = 0;    ///< stated error of the timestamps (sender + reflector)
   std::size_t train_length = 1;
-  std::size_t trains_used = 0;        ///< trains that arrived whole at the reflector
+  std::size_t trains_used = 0;               ///< trains that arrived whole at the reflector
   std::optional<double> capacity_bps;        ///< median of per-train dispersion estimates
   std::optional<double> capacity_error_bps;  ///< stated error: interquartile spread + timestamps
 };

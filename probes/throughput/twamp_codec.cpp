@@ -39,16 +39,19 @@ NtpTimestamp ntpFromUnixNanos(std::int64_t unix_ns) {
     rem += kNanos;
     --secs;
   }
-  const auto ntp_secs = static_cast<std::uint32_t>(static_cast<std::uint64_t>(secs) + kNtpUnixOffset);
+  const auto ntp_secs =
+      static_cast<std::uint32_t>(static_cast<std::uint64_t>(secs) + kNtpUnixOffset);
   // rem < 2^30, so rem * 2^32 fits in 64 bits; truncation loses less than 233 ps.
-  const std::uint64_t frac = (static_cast<std::uint64_t>(rem) << 32) / static_cast<std::uint64_t>(kNanos);
+  const std::uint64_t frac =
+      (static_cast<std::uint64_t>(rem) << 32) / static_cast<std::uint64_t>(kNanos);
   return {ntp_secs, static_cast<std::uint32_t>(frac)};
 }
 
 std::int64_t unixNanosFromNtp(NtpTimestamp t, std::int64_t pivot_ns) {
   const auto frac_ns = static_cast<std::int64_t>((std::uint64_t{t.fraction} * kNanos) >> 32);
-  std::int64_t ns = (static_cast<std::int64_t>(t.seconds) - static_cast<std::int64_t>(kNtpUnixOffset)) *
-                        kNanos + frac_ns;
+  std::int64_t ns =
+      (static_cast<std::int64_t>(t.seconds) - static_cast<std::int64_t>(kNtpUnixOffset)) * kNanos +
+      frac_ns;
   // Pick the era closest to the pivot (RFC 5905 section 6: eras are 136 years).
   while (ns + kEraNanos / 2 < pivot_ns) ns += kEraNanos;
   while (ns - kEraNanos / 2 > pivot_ns) ns -= kEraNanos;

@@ -37,9 +37,9 @@ std::int64_t ntpDiffNanos(NtpTimestamp a, NtpTimestamp b);
 
 /// Error Estimate field: |S|Z|Scale(6)|Multiplier(8)| (RFC 4656 section 4.1.2).
 struct ErrorEstimate {
-  bool synchronized = false;  ///< S: clock synchronised to UTC by an external source
-  bool ptp_format = false;    ///< Z: timestamps in truncated PTP format (RFC 8186)
-  std::uint8_t scale = 0;     ///< 6 bits
+  bool synchronized = false;    ///< S: clock synchronised to UTC by an external source
+  bool ptp_format = false;      ///< Z: timestamps in truncated PTP format (RFC 8186)
+  std::uint8_t scale = 0;       ///< 6 bits
   std::uint8_t multiplier = 1;  ///< must not be 0
   /// Encoded 16-bit value.
   std::uint16_t encode() const;
@@ -61,8 +61,8 @@ struct SenderPacket {
 
 /// Session-Reflector test packet, unauthenticated.
 struct ReflectorPacket {
-  std::uint32_t sequence = 0;         ///< reflector's own per-session counter
-  NtpTimestamp timestamp;             ///< T3, reflector transmit time
+  std::uint32_t sequence = 0;  ///< reflector's own per-session counter
+  NtpTimestamp timestamp;      ///< T3, reflector transmit time
   ErrorEstimate error;
   NtpTimestamp receive_timestamp;     ///< T2, reflector receive time
   std::uint32_t sender_sequence = 0;  ///< copied

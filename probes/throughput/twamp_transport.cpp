@@ -5,6 +5,10 @@
 #include <sys/timex.h>
 #include <time.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -12,11 +16,6 @@
 #include <mutex>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "probes/throughput/twamp_codec.hpp"
 
@@ -88,8 +87,10 @@ bool receiveOne(int fd, std::vector<std::uint8_t>& buf, Datagram& d) {
 void enableRxMetadata(int fd, bool v6) {
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-  if (v6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
-  else ::setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+  if (v6)
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
+  else
+    ::setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
   const int buf = 4 << 20;
   ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
   ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
@@ -113,14 +114,18 @@ class Sender {
     enableRxMetadata(fd, v6);
     // TTL 255 lets the reflector's copy of the received TTL tell the hop count.
     const int ttl = 255;
-    if (v6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
-    else ::setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+    if (v6)
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
+    else
+      ::setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
     socket_.non_blocking(true, ec);
 
     wire_size_ = plan_.packet_size + (v6 ? kIpv6UdpOverhead : kIpv4UdpOverhead);
     pps_ = plan_.rate_bps / (static_cast<double>(wire_size_) * 8);
     const std::uint64_t train = plan_.train_length;
-    total_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(pps_ * plan_.seconds / static_cast<double>(train)))) * train;
+    total_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(
+                                            pps_ * plan_.seconds / static_cast<double>(train)))) *
+             train;
     records_.assign(total_, PacketRecord{});
     sent_ntp_.assign(total_, NtpTimestamp{});
     rx_buf_.resize(65536);
@@ -130,7 +135,8 @@ class Sender {
     waitRead();
     tick();
     io_.run();
-    if (!send_error_.empty() && sent_ == 0) return fail("send to " + to_.address().to_string(), send_error_);
+    if (!send_error_.empty() && sent_ == 0)
+      return fail("send to " + to_.address().to_string(), send_error_);
     TestReport r = computeReport(plan_, wire_size_, records_);
     r.duplicates = duplicates_;
     r.invalid_replies = invalid_;
@@ -149,7 +155,8 @@ class Sender {
     // With trains, whole trains fall due at once and go out back to back.
     const std::uint64_t train = plan_.train_length;
     const auto due = std::min<std::uint64_t>(
-        total_, (static_cast<std::uint64_t>(elapsed * pps_ / static_cast<double>(train)) + 1) * train);
+        total_,
+        (static_cast<std::uint64_t>(elapsed * pps_ / static_cast<double>(train)) + 1) * train);
     while (sent_ < due) {
       SenderPacket p;
       p.sequence = static_cast<std::uint32_t>(sent_);
@@ -157,7 +164,8 @@ class Sender {
       p.timestamp = ntpFromUnixNanos(t1);
       p.error = error_;
       encodeSender(p, plan_.packet_size, tx_buf_);
-      const ssize_t n = ::send(socket_.native_handle(), tx_buf_.data(), tx_buf_.size(), MSG_DONTWAIT);
+      const ssize_t n =
+          ::send(socket_.native_handle(), tx_buf_.data(), tx_buf_.size(), MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) break;  // retry next tick
         // ECONNREFUSED reports an earlier ICMP port unreachable; the packet itself is lost.
@@ -181,8 +189,9 @@ class Sender {
     }
     // After a partial send (full socket buffer) retry soon; otherwise wait for the next train.
     const auto next_packet = sent_ < due ? sent_ : (sent_ + train - 1) / train * train;
-    const auto next = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                   std::chrono::duration<double>(static_cast<double>(next_packet) / pps_));
+    const auto next =
+        start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                     std::chrono::duration<double>(static_cast<double>(next_packet) / pps_));
     timer_.expires_at(std::max(next, now + std::chrono::microseconds(sent_ < due ? 200 : 0)));
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) tick();
@@ -325,10 +334,12 @@ struct Reflector::Impl {
       return;
     }
     const double depth = opt.max_rate_bps * 0.1;
-    s.tokens = std::min(depth, s.tokens + opt.max_rate_bps * static_cast<double>(d.rx_ns - s.refill_ns) / 1e9);
+    s.tokens = std::min(
+        depth, s.tokens + opt.max_rate_bps * static_cast<double>(d.rx_ns - s.refill_ns) / 1e9);
     s.refill_ns = d.rx_ns;
     const std::size_t out_size = std::max(d.size, kReflectorHeaderSize);
-    const double bits = static_cast<double>(out_size + (v6 ? kIpv6UdpOverhead : kIpv4UdpOverhead)) * 8;
+    const double bits =
+        static_cast<double>(out_size + (v6 ? kIpv6UdpOverhead : kIpv4UdpOverhead)) * 8;
     if (s.tokens < bits) {
       ++counters.dropped_rate;
       return;
@@ -358,8 +369,10 @@ struct Reflector::Impl {
       const std::int64_t now = realtimeNanos();
       std::lock_guard lock(mu);
       for (auto it = sessions.begin(); it != sessions.end();) {
-        if (static_cast<double>(now - it->second.last_ns) / 1e9 > opt.idle_seconds) it = sessions.erase(it);
-        else ++it;
+        if (static_cast<double>(now - it->second.last_ns) / 1e9 > opt.idle_seconds)
+          it = sessions.erase(it);
+        else
+          ++it;
       }
       scheduleSweep();
     });

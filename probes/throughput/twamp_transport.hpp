@@ -20,22 +20,22 @@ class Reflector {
  public:
   /// Reflector settings.
   struct Options {
-    std::string host = "0.0.0.0";         ///< listen address (IPv4 or IPv6 literal)
-    std::uint16_t port = 862;             ///< 0 picks a free port
-    double max_rate_bps = 1e9;            ///< per-session cap at the IP layer; excess is dropped
-    double max_session_seconds = 120;     ///< a session reflecting longer than this is cut off
-    double idle_seconds = 5;              ///< a session with no packet for this long ends
-    std::size_t max_sessions = 64;        ///< packets from further senders are dropped
+    std::string host = "0.0.0.0";      ///< listen address (IPv4 or IPv6 literal)
+    std::uint16_t port = 862;          ///< 0 picks a free port
+    double max_rate_bps = 1e9;         ///< per-session cap at the IP layer; excess is dropped
+    double max_session_seconds = 120;  ///< a session reflecting longer than this is cut off
+    double idle_seconds = 5;           ///< a session with no packet for this long ends
+    std::size_t max_sessions = 64;     ///< packets from further senders are dropped
   };
   /// Reflector counters (totals since start).
   struct Counters {
     std::uint64_t received = 0;
     std::uint64_t reflected = 0;
-    std::uint64_t malformed = 0;          ///< too short or corrupt error estimate
-    std::uint64_t dropped_rate = 0;       ///< over max_rate_bps
-    std::uint64_t dropped_duration = 0;   ///< session older than max_session_seconds
-    std::uint64_t dropped_sessions = 0;   ///< over max_sessions
-    std::uint64_t sessions = 0;           ///< sessions started
+    std::uint64_t malformed = 0;         ///< too short or corrupt error estimate
+    std::uint64_t dropped_rate = 0;      ///< over max_rate_bps
+    std::uint64_t dropped_duration = 0;  ///< session older than max_session_seconds
+    std::uint64_t dropped_sessions = 0;  ///< over max_sessions
+    std::uint64_t sessions = 0;          ///< sessions started
   };
 
   /// Binds the socket; fails with the reason (address in use, bad address, ...).

@@ -111,8 +111,8 @@ Bytes ipv6Frame(std::vector<Tag> tags, const char* src, const char* dst, std::si
 Bytes ccmFrame(std::vector<Tag> tags, std::uint8_t level, std::uint16_t mepid, std::uint32_t seq,
                std::uint8_t interval_code, bool rdi, const std::string& md, const std::string& ma,
                std::uint8_t first_tlv = 70) {
-  const std::array<std::uint8_t, 6> dst = {0x01, 0x80, 0xc2, 0x00, 0x00,
-                                           static_cast<std::uint8_t>(0x30 + level)};
+  const std::array<std::uint8_t, 6> dst = {0x01, 0x80, 0xc2,
+                                           0x00, 0x00, static_cast<std::uint8_t>(0x30 + level)};
   Bytes b = ethernet(dst, std::move(tags), 0x8902);
   b.push_back(static_cast<std::uint8_t>(level << 5));
   b.push_back(1);
@@ -130,7 +130,7 @@ Bytes ccmFrame(std::vector<Tag> tags, std::uint8_t level, std::uint16_t mepid, s
   maid.resize(48, 0);
   b.insert(b.end(), maid.begin(), maid.end());
   b.resize(b.size() + 16, 0);
-  b.push_back(0);  // End TLV
+  b.push_back(0);                      // End TLV
   if (b.size() < 60) b.resize(60, 0);  // Ethernet minimum without FCS
   return b;
 }
@@ -147,7 +147,8 @@ class Writer {
   void add(std::int64_t offset_us, Bytes frame, std::size_t keep = 0) {
     const auto wire = static_cast<std::uint32_t>(frame.size());
     if (keep && keep < frame.size()) frame.resize(keep);
-    records_.push_back({kStartUs + offset_us, std::move(frame), wire, static_cast<int>(records_.size())});
+    records_.push_back(
+        {kStartUs + offset_us, std::move(frame), wire, static_cast<int>(records_.size())});
   }
   Bytes finish() {
     std::stable_sort(records_.begin(), records_.end(),
@@ -186,7 +187,8 @@ void count(CircuitTruth& t, std::size_t len, int dir) {
 
 Inventory inventory() {
   Inventory inv;
-  auto add = [&inv](const std::string& key, std::optional<std::uint16_t> vlan, const std::string& prefix) {
+  auto add = [&inv](const std::string& key, std::optional<std::uint16_t> vlan,
+                    const std::string& prefix) {
     Circuit c;
     c.key = key;
     c.link_id = key;
@@ -213,11 +215,13 @@ Capture trafficCapture() {
   }
   // VLAN 200, IPv6 inside the circuit's prefix: 50 toward the customer, 30 from it.
   for (int i = 0; i < 50; ++i) {
-    w.add(i * 190 * ms + 7 * ms, ipv6Frame({{0x8100, 200}}, "2001:db8:ffff::1", "2001:db8:200::10", 500));
+    w.add(i * 190 * ms + 7 * ms,
+          ipv6Frame({{0x8100, 200}}, "2001:db8:ffff::1", "2001:db8:200::10", 500));
     count(c.circuits["STN-VLAN200-V6"], 500, 1);
   }
   for (int i = 0; i < 30; ++i) {
-    w.add(i * 310 * ms + 11 * ms, ipv6Frame({{0x8100, 200}}, "2001:db8:200::10", "2001:db8:ffff::1", 300));
+    w.add(i * 310 * ms + 11 * ms,
+          ipv6Frame({{0x8100, 200}}, "2001:db8:200::10", "2001:db8:ffff::1", 300));
     count(c.circuits["STN-VLAN200-V6"], 300, -1);
   }
   // Untagged IPv4 keyed by prefix.
@@ -236,12 +240,15 @@ Capture trafficCapture() {
   }
   // QinQ: S-tag 1000 outside, C-tag 300 inside; the circuit is keyed by the inner tag.
   for (int i = 0; i < 10; ++i) {
-    w.add(i * 900 * ms + 23 * ms, ipv4Frame({{0x88a8, 1000}, {0x8100, 300}}, "192.0.2.5", "192.0.2.6", 600));
+    w.add(i * 900 * ms + 23 * ms,
+          ipv4Frame({{0x88a8, 1000}, {0x8100, 300}}, "192.0.2.5", "192.0.2.6", 600));
     count(c.circuits["STN-QINQ"], 600, 0);
   }
   // Not ours: a VLAN nobody configured (passes the `vlan` filter), other IPv4 and ARP (do not).
-  for (int i = 0; i < 5; ++i) w.add(i * 1000 * ms + 29 * ms, ipv4Frame({{0x8100, 999}}, "192.0.2.9", "192.0.2.10", 400));
-  for (int i = 0; i < 15; ++i) w.add(i * 600 * ms + 31 * ms, ipv4Frame({}, "10.99.0.1", "10.99.0.2", 300));
+  for (int i = 0; i < 5; ++i)
+    w.add(i * 1000 * ms + 29 * ms, ipv4Frame({{0x8100, 999}}, "192.0.2.9", "192.0.2.10", 400));
+  for (int i = 0; i < 15; ++i)
+    w.add(i * 600 * ms + 31 * ms, ipv4Frame({}, "10.99.0.1", "10.99.0.2", 300));
   for (int i = 0; i < 3; ++i) {
     Bytes arp = ethernet({0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, {}, 0x0806);
     arp.resize(60, 0);

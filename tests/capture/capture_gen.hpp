@@ -18,8 +18,8 @@ struct CircuitTruth {
 
 /// A generated capture file and its truth.
 struct Capture {
-  std::vector<std::uint8_t> pcap;               ///< the file's bytes
-  std::map<std::string, CircuitTruth> circuits;   ///< frames that belong to a circuit
+  std::vector<std::uint8_t> pcap;                ///< the file's bytes
+  std::map<std::string, CircuitTruth> circuits;  ///< frames that belong to a circuit
   std::uint64_t frames = 0;
   std::uint64_t truncated_filtered = 0;  ///< truncated frames that still pass the BPF filter
   std::uint64_t truncated_all = 0;       ///< all truncated frames

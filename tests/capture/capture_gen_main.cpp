@@ -17,8 +17,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string dir = argv[1];
-  for (const auto& [name, capture] : {std::pair{"traffic", gen::trafficCapture()},
-                                      std::pair{"cfm", gen::cfmCapture()}}) {
+  for (const auto& [name, capture] :
+       {std::pair{"traffic", gen::trafficCapture()}, std::pair{"cfm", gen::cfmCapture()}}) {
     const std::string pcap = dir + "/" + name + ".pcap";
     std::ofstream(pcap, std::ios::binary)
         .write(reinterpret_cast<const char*>(capture.pcap.data()),

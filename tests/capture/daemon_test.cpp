@@ -150,8 +150,9 @@ TEST_F(CaptureDaemon, AQuietStreamIsCountedWholeAndAFloodsDropsShowInMetricsAndT
   const std::string log = daemon_->log();
   const auto warn = log.find("the kernel dropped");
   ASSERT_NE(warn, std::string::npos);
-  std::printf("%s\nrx_packets %lld, frames_total %lld, dropped_total %lld\n",
-              log.substr(log.rfind('\n', warn) + 1, log.find('\n', warn) - log.rfind('\n', warn) - 1)
-                  .c_str(),
-              rx_end - rx_start, frames, dropped);
+  std::printf(
+      "%s\nrx_packets %lld, frames_total %lld, dropped_total %lld\n",
+      log.substr(log.rfind('\n', warn) + 1, log.find('\n', warn) - log.rfind('\n', warn) - 1)
+          .c_str(),
+      rx_end - rx_start, frames, dropped);
 }

@@ -65,11 +65,14 @@ TEST(CaptureMetrics, CountersAppearWhenTheDaemonCaptures) {
   ASSERT_EQ(r.status, 200u);
   EXPECT_NE(r.body.find("# TYPE circuitd_capture_frames_total counter\n"
                         "circuitd_capture_frames_total 12345\n"),
-            std::string::npos) << r.body;
+            std::string::npos)
+      << r.body;
   EXPECT_NE(r.body.find("# TYPE circuitd_capture_dropped_total counter\n"
                         "circuitd_capture_dropped_total 678\n"),
-            std::string::npos) << r.body;
+            std::string::npos)
+      << r.body;
   EXPECT_NE(r.body.find("# TYPE circuitd_capture_interface_dropped_total counter\n"
                         "circuitd_capture_interface_dropped_total 9\n"),
-            std::string::npos) << r.body;
+            std::string::npos)
+      << r.body;
 }

@@ -1,11 +1,12 @@
 // Frame decoder: tags, IPv4/IPv6 addresses, CCM fields, and how damaged frames are classified.
+#include "probes/capture/frame.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "probes/capture/frame.hpp"
-#include "probes/capture/traffic_counter.hpp"
 #include "probes/capture/pcap_source.hpp"
+#include "probes/capture/traffic_counter.hpp"
 
 namespace cap = circuitd::capture;
 using Bytes = std::vector<std::uint8_t>;
@@ -63,8 +64,16 @@ TEST(FrameDecoderTest, ReadsIpv6Addresses) {
   Bytes b = eth({}, 0x86dd);
   Bytes ip(40, 0);
   ip[0] = 0x60;
-  ip[8] = 0x20; ip[9] = 0x01; ip[10] = 0x0d; ip[11] = 0xb8; ip[23] = 1;
-  ip[24] = 0x20; ip[25] = 0x01; ip[26] = 0x0d; ip[27] = 0xb8; ip[39] = 2;
+  ip[8] = 0x20;
+  ip[9] = 0x01;
+  ip[10] = 0x0d;
+  ip[11] = 0xb8;
+  ip[23] = 1;
+  ip[24] = 0x20;
+  ip[25] = 0x01;
+  ip[26] = 0x0d;
+  ip[27] = 0xb8;
+  ip[39] = 2;
   b.insert(b.end(), ip.begin(), ip.end());
   const auto r = cap::decodeEthernet(b);
   ASSERT_EQ(r.status, cap::DecodeResult::Status::Ok);
@@ -101,11 +110,16 @@ TEST(FrameDecoderTest, ClassifiesShortHeadersAsTruncated) {
 }
 
 TEST(FrameDecoderTest, ClassifiesImpossibleContentsAsMalformed) {
-  EXPECT_EQ(cap::decodeEthernet(ipv4(eth({}, 0x0800), 0x55)).status, cap::DecodeResult::Status::Malformed);
-  EXPECT_EQ(cap::decodeEthernet(ipv4(eth({}, 0x0800), 0x43)).status, cap::DecodeResult::Status::Malformed);
-  EXPECT_EQ(cap::decodeEthernet(ccm(eth({}, 0x8902), 5, 4, 11, 50)).status, cap::DecodeResult::Status::Malformed);
-  EXPECT_EQ(cap::decodeEthernet(ccm(eth({}, 0x8902), 5, 0, 11)).status, cap::DecodeResult::Status::Malformed);
-  EXPECT_EQ(cap::decodeEthernet(ccm(eth({}, 0x8902), 5, 4, 0)).status, cap::DecodeResult::Status::Malformed);
+  EXPECT_EQ(cap::decodeEthernet(ipv4(eth({}, 0x0800), 0x55)).status,
+            cap::DecodeResult::Status::Malformed);
+  EXPECT_EQ(cap::decodeEthernet(ipv4(eth({}, 0x0800), 0x43)).status,
+            cap::DecodeResult::Status::Malformed);
+  EXPECT_EQ(cap::decodeEthernet(ccm(eth({}, 0x8902), 5, 4, 11, 50)).status,
+            cap::DecodeResult::Status::Malformed);
+  EXPECT_EQ(cap::decodeEthernet(ccm(eth({}, 0x8902), 5, 0, 11)).status,
+            cap::DecodeResult::Status::Malformed);
+  EXPECT_EQ(cap::decodeEthernet(ccm(eth({}, 0x8902), 5, 4, 0)).status,
+            cap::DecodeResult::Status::Malformed);
   Bytes deep = eth({{0x8100, 1}, {0x8100, 2}, {0x8100, 3}, {0x8100, 4}, {0x8100, 5}}, 0x0800);
   EXPECT_EQ(cap::decodeEthernet(ipv4(deep)).status, cap::DecodeResult::Status::Malformed);
 }
@@ -166,8 +180,9 @@ TEST(CircuitMapTest, BpfFilterCompilesWithLibpcap) {
   auto prefixOnly = cap::TrafficCounter::create(inv);
   ASSERT_TRUE(prefixOnly);
   const auto f1 = prefixOnly->bpfFilter();
-  EXPECT_EQ(f1, "(ether proto 0x8902 or net 10.1.2.0/24 or net 2001:db8::/32) or (vlan and "
-                "(ether proto 0x8902 or net 10.1.2.0/24 or net 2001:db8::/32))");
+  EXPECT_EQ(f1,
+            "(ether proto 0x8902 or net 10.1.2.0/24 or net 2001:db8::/32) or (vlan and "
+            "(ether proto 0x8902 or net 10.1.2.0/24 or net 2001:db8::/32))");
   EXPECT_TRUE(cap::checkFilter(f1));
   inv.circuits[0].vlan = 100;
   auto withVlan = cap::TrafficCounter::create(inv);

@@ -2,9 +2,8 @@
 // sent with a packet socket into one end of a veth pair in a namespace the test creates and
 // captured on the other end, where the kernel strips VLAN tags into metadata as on a real
 // mirror port. Needs root and `ip`: without them the test fails, it does not skip.
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -474,8 +473,8 @@ TEST_F(LiveCapture, ASlowReaderBehindATinyBufferReportsTheDropsInItsWindows) {
   circuitd::Result<void> result;
   cap::CaptureOptions opt;
   opt.stop = &stop;
-  opt.seconds = 60;        // failsafe only
-  opt.buffer_bytes = 1;    // raised to one page: the smallest ring libpcap makes
+  opt.seconds = 60;      // failsafe only
+  opt.buffer_bytes = 1;  // raised to one page: the smallest ring libpcap makes
   opt.sample_seconds = kWindow;
   opt.on_window = [&](const cap::CaptureWindow& w) {
     windows.push_back(w);
@@ -534,13 +533,14 @@ TEST_F(LiveCapture, ASlowReaderBehindATinyBufferReportsTheDropsInItsWindows) {
   EXPECT_EQ(dropped, totals.dropped) << "every drop was reported in a window";
   EXPECT_EQ(packets, frames) << "every frame read was the flood's";
   EXPECT_EQ(frames + dropped, static_cast<std::uint64_t>(rx_after - rx_before))
-      << "read + dropped = taken in by the receiving interface\n" << linkStats();
+      << "read + dropped = taken in by the receiving interface\n"
+      << linkStats();
   std::printf(
       "flood: %llu frames sent, %lld taken in by the receiving interface, %llu read, %llu "
       "dropped by the capture buffer (%zu of %zu windows with drops), %llu by the interface\n",
       static_cast<unsigned long long>(sent), rx_after - rx_before,
-      static_cast<unsigned long long>(frames), static_cast<unsigned long long>(dropped),
-      with_drops, windows.size(), static_cast<unsigned long long>(if_dropped));
+      static_cast<unsigned long long>(frames), static_cast<unsigned long long>(dropped), with_drops,
+      windows.size(), static_cast<unsigned long long>(if_dropped));
 }
 
 // The same tiny buffer with a reader that keeps up: a paced stream reports no drop in any

@@ -36,9 +36,12 @@ cap::TrafficCounter counterFor(const std::string& file, std::vector<circuitd::Cf
   EXPECT_TRUE(c);
   cap::CaptureOptions opt;
   opt.apply_filter = filter;
-  auto r = cap::readFile(kDataDir + file, *c,
-                         [samples](const circuitd::CfmSample& s) { if (samples) samples->push_back(s); },
-                         opt);
+  auto r = cap::readFile(
+      kDataDir + file, *c,
+      [samples](const circuitd::CfmSample& s) {
+        if (samples) samples->push_back(s);
+      },
+      opt);
   EXPECT_TRUE(r) << r.error().str();
   return std::move(*c);
 }
@@ -121,7 +124,8 @@ TEST(CaptureFilesTest, CcmGapRaisesLocAndRdiIsReportedPerMep) {
   // (21.003 s) but stamped 19.95 + 0.35 s, and 11's RDI off at 25.003 s.
   const std::int64_t t0 = 1793491200LL * 1000;
   std::vector<std::tuple<std::string, std::int64_t, bool, bool>> got;
-  for (const auto& s : samples) got.emplace_back(s.mep, circuitd::toUnixMs(s.time) - t0, s.loss_of_continuity, s.rdi);
+  for (const auto& s : samples)
+    got.emplace_back(s.mep, circuitd::toUnixMs(s.time) - t0, s.loss_of_continuity, s.rdi);
   const std::vector<std::tuple<std::string, std::int64_t, bool, bool>> want = {
       {"5/100/11", 3, false, false},    {"6/0/21", 50, false, false},
       {"5/100/11", 12503, true, false}, {"5/100/11", 15003, false, false},
@@ -142,8 +146,9 @@ TEST(CaptureFilesTest, DamagedFileStopsWithAnErrorAndKeepsWhatWasCounted) {
   // Cut the file in the middle of a record: libpcap reports a truncated dump file.
   bytes.resize(bytes.size() - 100);
   const std::string path = ::testing::TempDir() + "damaged-" + std::to_string(::getpid()) + ".pcap";
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   auto c = cap::TrafficCounter::create(gen::inventory());
   ASSERT_TRUE(c);
   auto r = cap::readFile(path, *c);
@@ -160,8 +165,9 @@ TEST(CaptureFilesTest, MissingFileAndForeignLinkTypeAreErrorsNotCrashes) {
   auto bytes = gen::trafficCapture().pcap;
   bytes[20] = 101;  // LINKTYPE_RAW
   const std::string path = ::testing::TempDir() + "raw-" + std::to_string(::getpid()) + ".pcap";
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   auto r = cap::readFile(path, *c);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().what.find("not Ethernet"), std::string::npos);

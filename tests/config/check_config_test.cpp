@@ -65,8 +65,7 @@ TEST(CheckConfig, UnderJournaldLinesCarryAPriorityPrefixAndNoTimestamp) {
   EXPECT_EQ(journal.exit_code, 1);
   EXPECT_NE(journal.err.find("<3>error [config] " + kThree + ":6:1"), std::string::npos)
       << journal.err;
-  EXPECT_NE(journal.err.find("<4>warning [config] " + kThree + ": file mode "),
-            std::string::npos)
+  EXPECT_NE(journal.err.find("<4>warning [config] " + kThree + ": file mode "), std::string::npos)
       << journal.err;
   EXPECT_NE(journal.err.find("<2>critical [config] "), std::string::npos) << journal.err;
   for (std::size_t at = 0; at < journal.err.size();) {

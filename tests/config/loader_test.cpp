@@ -324,14 +324,17 @@ TEST(ConfigLoader, SnmpVersionTwoRejectsVersionThreeFields) {
 
 TEST(ConfigLoader, IcmpSendQuantumTakesAutoOrADurationAndGridsDefault) {
   TempDir dir;
-  const auto a = circuitd::config::load(dir.write("a.toml", "[daemon]\nicmp_send_quantum = \"auto\"\n").string());
+  const auto a = circuitd::config::load(
+      dir.write("a.toml", "[daemon]\nicmp_send_quantum = \"auto\"\n").string());
   ASSERT_TRUE(a.errors.empty()) << allErrors(a);
   EXPECT_EQ(a.config->daemon.icmp_send_quantum, std::chrono::milliseconds{0}) << "auto is 0";
   EXPECT_EQ(a.config->daemon.snmp_start_grid, std::chrono::milliseconds{100}) << "default grid";
-  const auto off = circuitd::config::load(dir.write("b.toml", "[daemon]\nsnmp_start_grid = \"0ms\"\n").string());
+  const auto off =
+      circuitd::config::load(dir.write("b.toml", "[daemon]\nsnmp_start_grid = \"0ms\"\n").string());
   ASSERT_TRUE(off.errors.empty()) << allErrors(off);
   EXPECT_EQ(off.config->daemon.snmp_start_grid, std::chrono::milliseconds{0});
-  const auto low = circuitd::config::load(dir.write("c.toml", "[daemon]\nicmp_send_quantum = \"500us\"\n").string());
+  const auto low = circuitd::config::load(
+      dir.write("c.toml", "[daemon]\nicmp_send_quantum = \"500us\"\n").string());
   ASSERT_EQ(low.errors.size(), 1u) << allErrors(low);
   EXPECT_EQ(low.errors[0].where, dir.path().string() + "/c.toml:2:1 daemon.icmp_send_quantum");
 }

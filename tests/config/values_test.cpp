@@ -1,9 +1,10 @@
 // The scalar formats of the configuration: durations, addresses, host:port, prefixes, dates.
-#include "config/toml/duration.hpp"
-#include "config/toml/reader.hpp"
 #include "config/values.hpp"
 
 #include <gtest/gtest.h>
+
+#include "config/toml/duration.hpp"
+#include "config/toml/reader.hpp"
 
 namespace {
 

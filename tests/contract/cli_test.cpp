@@ -1,8 +1,8 @@
 // circuitctl import-contract end to end: the real binary, real files in a scratch directory.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 #include "tests/contract/cli_fixture.hpp"
 
@@ -13,7 +13,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
 
 }  // namespace
 
@@ -88,7 +90,8 @@ TEST_F(ImportContractCliTest, JsonOnStdoutIsTheGoldenAndTheSummaryGoesToStderr) 
 
 TEST_F(ImportContractCliTest, OutputWritesOnlyTheInventoryAndReimportReplacesIt) {
   const fs::path dir = scratch_.path();
-  const std::string topology = "# NOC topology\n[[topology]]\ncircuit = \"STN09913418236\"\ndevice = \"atn-1\"\n";
+  const std::string topology =
+      "# NOC topology\n[[topology]]\ncircuit = \"STN09913418236\"\ndevice = \"atn-1\"\n";
   writeFile(dir / "topology.toml", topology);
   const std::string seed = dataDir() + "/XJWLM2405957CGN00.txt";
   auto r = run({"import-contract", seed, "-o", "inventory.toml"});
@@ -108,7 +111,8 @@ TEST_F(ImportContractCliTest, OutputWritesOnlyTheInventoryAndReimportReplacesIt)
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"inventory.toml", "topology.toml"}));  // no temp files left
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"inventory.toml", "topology.toml"}));  // no temp files left
 }
 
 TEST_F(ImportContractCliTest, RefusesToOverwriteAFileItDidNotWrite) {

@@ -1,14 +1,15 @@
 // The contract importer against the seed contract (facts pinned by the issue, then the whole
 // golden document) and three more contract texts with other layouts and other mistakes.
+#include "domain/contract/import.hpp"
+
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <set>
 #include <sstream>
 
-#include <gtest/gtest.h>
-
-#include "domain/contract/import.hpp"
 #include "domain/contract/text_util.hpp"
 
 using namespace circuitd::contract;
@@ -54,10 +55,12 @@ std::string firstDifference(const std::string& actual, const std::string& expect
   std::istringstream a(actual), e(expected);
   std::string la, le;
   for (int n = 1;; ++n) {
-    const bool ga = static_cast<bool>(std::getline(a, la)), ge = static_cast<bool>(std::getline(e, le));
+    const bool ga = static_cast<bool>(std::getline(a, la)),
+               ge = static_cast<bool>(std::getline(e, le));
     if (!ga && !ge) return "documents are equal";
     if (ga != ge || la != le)
-      return "line " + std::to_string(n) + ":\n  actual:   " + (ga ? la : "<end>") + "\n  expected: " + (ge ? le : "<end>");
+      return "line " + std::to_string(n) + ":\n  actual:   " + (ga ? la : "<end>") +
+             "\n  expected: " + (ge ? le : "<end>");
   }
 }
 
@@ -135,7 +138,8 @@ TEST_F(SeedContractTest, MissingOrDuplicatedLinkIdsGetContractRowKeysAndReview) 
   EXPECT_FALSE(row(*seed_, 1).review);
   EXPECT_EQ(row(*seed_, 2).key, "IPRANXJ1002180395");
   std::set<std::string> keys;
-  for (const auto& c : seed_->circuits) EXPECT_TRUE(keys.insert(c.key).second) << "duplicate key " << c.key;
+  for (const auto& c : seed_->circuits)
+    EXPECT_TRUE(keys.insert(c.key).second) << "duplicate key " << c.key;
 }
 
 TEST_F(SeedContractTest, PartYearRow23AndFreeRow11AreNotFeeMismatches) {
@@ -155,14 +159,19 @@ TEST_F(SeedContractTest, JoinsTheSiteSplitOverRows28To30) {
   for (int seq : {28, 29, 30}) EXPECT_EQ(row(*seed_, seq).site, "WK-01通嘉世纪城便民警务站") << seq;
   EXPECT_EQ(row(*seed_, 30).service, "平安联防一键报警");
   EXPECT_FALSE(row(*seed_, 30).bandwidth_mbps);
-  for (int seq : {37, 38, 39, 40}) EXPECT_EQ(row(*seed_, seq).site, "WK-04西城印象西区便民警务站") << seq;
+  for (int seq : {37, 38, 39, 40})
+    EXPECT_EQ(row(*seed_, seq).site, "WK-04西城印象西区便民警务站") << seq;
   const auto inferred = rowsOfKind(*seed_, kSiteInferred);
-  for (int seq : {28, 29, 30}) EXPECT_TRUE(std::count(inferred.begin(), inferred.end(), seq)) << seq;
+  for (int seq : {28, 29, 30})
+    EXPECT_TRUE(std::count(inferred.begin(), inferred.end(), seq)) << seq;
 }
 
 TEST_F(SeedContractTest, Rows23To27TakeTheUnitsAsSitesUnderThe350MGroup) {
-  const std::vector<std::pair<int, std::string>> expected{
-      {23, "一分局"}, {24, "老君庙派出所"}, {25, "兴坪派出所"}, {26, "交河西派出所"}, {27, "桃园派出所"}};
+  const std::vector<std::pair<int, std::string>> expected{{23, "一分局"},
+                                                          {24, "老君庙派出所"},
+                                                          {25, "兴坪派出所"},
+                                                          {26, "交河西派出所"},
+                                                          {27, "桃园派出所"}};
   for (const auto& [seq, site] : expected) {
     EXPECT_EQ(row(*seed_, seq).site, site) << seq;
     EXPECT_EQ(row(*seed_, seq).service, "350M基站电路") << seq;
@@ -172,9 +181,10 @@ TEST_F(SeedContractTest, Rows23To27TakeTheUnitsAsSitesUnderThe350MGroup) {
 }
 
 TEST_F(SeedContractTest, SplitsRows85To94WhereSiteAndServiceShareACell) {
-  const std::vector<std::string> sites{"融南社区警务室",   "融北社区警务室",   "桃园社区警务室", "通嘉社区警务室",
-                                       "常州街南社区警务室", "新天润站警务室", "常州街北社区警务室",
-                                       "南渡路西社区警务室", "悦府山水社区警务室", "山南警务室"};
+  const std::vector<std::string> sites{
+      "融南社区警务室",     "融北社区警务室", "桃园社区警务室",     "通嘉社区警务室",
+      "常州街南社区警务室", "新天润站警务室", "常州街北社区警务室", "南渡路西社区警务室",
+      "悦府山水社区警务室", "山南警务室"};
   for (int i = 0; i < 10; ++i) {
     const auto& c = row(*seed_, 85 + i);
     EXPECT_EQ(c.site, sites[i]) << 85 + i;
@@ -193,16 +203,19 @@ TEST_F(SeedContractTest, CarriesMergedSitesDownAndJoinsCellsBrokenByPageHeaders)
   EXPECT_EQ(row(*seed_, 5).site, "乌垦局");
   EXPECT_EQ(row(*seed_, 44).site, "WK-05四道岔便民警务站");
   EXPECT_EQ(row(*seed_, 60).site, "WK-10紫禁城便民警务站");  // across the page header before row 60
-  EXPECT_EQ(row(*seed_, 73).site, "九鼎市场警务室");          // "室" overflowed past the page header
-  EXPECT_EQ(row(*seed_, 84).site, "紫阳湖社区警务室");        // the repeated "务室" fragment is not doubled
+  EXPECT_EQ(row(*seed_, 73).site, "九鼎市场警务室");  // "室" overflowed past the page header
+  EXPECT_EQ(row(*seed_, 84).site,
+            "紫阳湖社区警务室");  // the repeated "务室" fragment is not doubled
   EXPECT_EQ(row(*seed_, 74).site, "西城北社区警务室");
   EXPECT_EQ(row(*seed_, 74).service, "社区警务室宽带");
   EXPECT_EQ(row(*seed_, 5).service, "接处警3.0VPN专线");
   EXPECT_EQ(row(*seed_, 22).service, "接处警3.0VPN专线");
   EXPECT_EQ(row(*seed_, 95).site, "瀚海门警务室");
   const auto inferred = rowsOfKind(*seed_, kSiteInferred);
-  for (int seq : {2, 4, 5, 42, 43, 44, 73}) EXPECT_TRUE(std::count(inferred.begin(), inferred.end(), seq)) << seq;
-  for (int seq : {1, 3, 41, 67, 74, 95, 121}) EXPECT_FALSE(std::count(inferred.begin(), inferred.end(), seq)) << seq;
+  for (int seq : {2, 4, 5, 42, 43, 44, 73})
+    EXPECT_TRUE(std::count(inferred.begin(), inferred.end(), seq)) << seq;
+  for (int seq : {1, 3, 41, 67, 74, 95, 121})
+    EXPECT_FALSE(std::count(inferred.begin(), inferred.end(), seq)) << seq;
 }
 
 // --- golden documents: the whole --json output, verified by hand against each text ------------
@@ -214,14 +227,15 @@ TEST_P(GoldenTest, JsonMatchesTheHandCheckedGolden) {
   const ImportResult r = importData(name + ".txt");
   const std::string expected = readFile(kDataDir + name + ".expected.json");
   const std::string actual = toJson(r);
-  EXPECT_TRUE(actual == expected) << firstDifference(actual, expected)
-                                  << "\nregenerate only after checking every row by hand: circuitctl import-contract "
-                                  << name << ".txt --json (run inside tests/data/contract)";
+  EXPECT_TRUE(actual == expected)
+      << firstDifference(actual, expected)
+      << "\nregenerate only after checking every row by hand: circuitctl import-contract " << name
+      << ".txt --json (run inside tests/data/contract)";
 }
 
 INSTANTIATE_TEST_SUITE_P(Contracts, GoldenTest,
-                         ::testing::Values("XJWLM2405957CGN00", "SLA-MSTP-2025-0417", "NX-ZX-2024-118",
-                                           "XJ-KS-2025-0009"),
+                         ::testing::Values("XJWLM2405957CGN00", "SLA-MSTP-2025-0417",
+                                           "NX-ZX-2024-118", "XJ-KS-2025-0009"),
                          [](const auto& param_info) {
                            std::string n = param_info.param;
                            std::replace(n.begin(), n.end(), '-', '_');
@@ -282,7 +296,10 @@ TEST(OtherContractsTest, TabTableWithGroupMergedCellsPageBreakAndReusedRowNumber
 TEST(ContractInputTest, RejectsEmptyBinaryAndNonUtf8Input) {
   EXPECT_FALSE(parseContractText("", "x.txt"));
   EXPECT_FALSE(parseContractText("   \n\n", "x.txt"));
-  const std::string binary("\x7f" "ELF\x02\x01\x01\x00\x00", 9);
+  const std::string binary(
+      "\x7f"
+      "ELF\x02\x01\x01\x00\x00",
+      9);
   auto r = parseContractText(binary, "x.bin");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().what.find("binary"), std::string::npos);
@@ -302,7 +319,8 @@ TEST(ContractInputTest, RejectsTextThatIsNotAContract) {
 
 TEST(ContractInputTest, NamesTheLineOfABadFee) {
   const std::string text =
-      "合同编号：AB123456\n序号\t单位\t网络类型\t链路号\t带宽\t资费 (元/月)\t年资费 (元)\t计划租赁期限\n"
+      "合同编号：AB123456\n序号\t单位\t网络类型\t链路号\t带宽\t资费 (元/月)\t年资费 "
+      "(元)\t计划租赁期限\n"
       "1\t甲站\t公安网\tSTN09910000001\t100M\t九百\t10800\t/\n";
   auto r = parseContractText(text, "c.txt");
   ASSERT_FALSE(r);
@@ -334,9 +352,15 @@ TEST(ContractInputTest, MutatedTextsNeverCrash) {
     for (int k = 0; k < 20; ++k) {
       const std::size_t pos = next() % t.size();
       switch (next() % 3) {
-        case 0: t.erase(pos, 1 + next() % 3); break;
-        case 1: t.insert(pos, 1, alphabet[next() % alphabet.size()]); break;
-        default: t[pos] = alphabet[next() % alphabet.size()]; break;
+        case 0:
+          t.erase(pos, 1 + next() % 3);
+          break;
+        case 1:
+          t.insert(pos, 1, alphabet[next() % alphabet.size()]);
+          break;
+        default:
+          t[pos] = alphabet[next() % alphabet.size()];
+          break;
       }
     }
     auto r = parseContractText(detail::encode(t), "mutated.txt");
@@ -352,17 +376,21 @@ TEST(ContractInputTest, MutatedTextsNeverCrash) {
   EXPECT_LT(imported, 200);  // and some break a row badly enough to be refused
 }
 
-// --- outputs --------------------------------------------------------------------------------------
+// --- outputs
+// --------------------------------------------------------------------------------------
 
 TEST(InventoryTomlTest, WritesOneCircuitTablePerRowWithHeaderComment) {
   const auto r = importData("XJWLM2405957CGN00.txt");
-  const std::string toml = toInventoryToml(r, {"circuitctl import-contract test", "/x/seed.txt", "2024-11-20"});
+  const std::string toml =
+      toInventoryToml(r, {"circuitctl import-contract test", "/x/seed.txt", "2024-11-20"});
   EXPECT_EQ(toml.rfind("# Generated by circuitctl import-contract test on 2024-11-20\n", 0), 0u);
   EXPECT_NE(toml.find("# Source: /x/seed.txt"), std::string::npos);
   EXPECT_NE(toml.find("XJWLM2405957CGN00"), std::string::npos);
   EXPECT_NE(toml.find("[[topology]]"), std::string::npos);
   std::size_t tables = 0;
-  for (std::size_t p = toml.find("[[circuit]]"); p != std::string::npos; p = toml.find("[[circuit]]", p + 1)) ++tables;
+  for (std::size_t p = toml.find("[[circuit]]"); p != std::string::npos;
+       p = toml.find("[[circuit]]", p + 1))
+    ++tables;
   EXPECT_EQ(tables, 121u);
   // Row 55: no link id line, contract-row key, review; row 30: no bandwidth line.
   const auto at55 = toml.find("key = \"XJWLM2405957CGN00#55\"");

@@ -1,9 +1,9 @@
 // The importer's inventory file loads through circuitd's config next to the NOC's topology file,
 // and a re-import leaves the topology untouched.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "config/config.hpp"
 #include "tests/contract/cli_fixture.hpp"
@@ -92,7 +92,8 @@ TEST(InventoryConfigTest, ImportedSeedLoadsWithTheNocTopologyAndSurvivesReimport
 
   // The contract repeats STN09914490812 on nine rows: the loader warns, naming the rows.
   bool warned = false;
-  for (const auto& w : loaded.warnings) warned = warned || w.str().find("STN09914490812") != std::string::npos;
+  for (const auto& w : loaded.warnings)
+    warned = warned || w.str().find("STN09914490812") != std::string::npos;
   EXPECT_TRUE(warned);
 
   // Re-import: the topology file is byte-for-byte the same and the config still loads.

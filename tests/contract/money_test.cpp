@@ -1,4 +1,5 @@
-// The contract's money rules against hand-worked examples (2024: Jan 1 is a Monday, Feb has 29 days).
+// The contract's money rules against hand-worked examples (2024: Jan 1 is a Monday, Feb has 29
+// days).
 #include "domain/contract/money.hpp"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Cell-text repairs the importer relies on.
-#include <gtest/gtest.h>
-
 #include "domain/contract/text_util.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace circuitd::contract::detail;
 
@@ -37,9 +37,12 @@ TEST(TextUtilTest, ParsesMoneyRatesAndDates) {
   EXPECT_EQ(parseBandwidth("512K"), 0.512);
   EXPECT_EQ(parseBandwidth("20Mbps"), 20);
   EXPECT_FALSE(parseBandwidth("/"));
-  EXPECT_EQ(findDates("2024年9月1日 -2024年12月31日"), (std::vector<std::string>{"2024-09-01", "2024-12-31"}));
-  EXPECT_EQ(findDates("2024 年 1 月 1 日-2024 年 12 月 31 日"), (std::vector<std::string>{"2024-01-01", "2024-12-31"}));
-  EXPECT_EQ(findDates("2025.03.01-2026.02.28"), (std::vector<std::string>{"2025-03-01", "2026-02-28"}));
+  EXPECT_EQ(findDates("2024年9月1日 -2024年12月31日"),
+            (std::vector<std::string>{"2024-09-01", "2024-12-31"}));
+  EXPECT_EQ(findDates("2024 年 1 月 1 日-2024 年 12 月 31 日"),
+            (std::vector<std::string>{"2024-01-01", "2024-12-31"}));
+  EXPECT_EQ(findDates("2025.03.01-2026.02.28"),
+            (std::vector<std::string>{"2025-03-01", "2026-02-28"}));
   EXPECT_TRUE(findDates("2024年2月30日").empty());
   EXPECT_TRUE(isPlaceholder(" / "));
   EXPECT_TRUE(isPlaceholder("无"));

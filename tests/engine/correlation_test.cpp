@@ -38,7 +38,8 @@ TEST_F(CorrelationTest, AggregationOutageIsOneIncidentAnnouncedWhenTheWindowClos
   engine_.drain();
   for (int s = 60; s < 120; s += 10) round(s, {0, 2, 4});  // agg-0
   auto early = engine_.drain();
-  EXPECT_TRUE(ofKind(early, EngineEventKind::IncidentOpened).empty()) << "announced before the window closed";
+  EXPECT_TRUE(ofKind(early, EngineEventKind::IncidentOpened).empty())
+      << "announced before the window closed";
   for (int s = 120; s < 200; s += 10) round(s, {0, 2, 4});
   auto ev = engine_.drain();
   auto opened = ofKind(ev, EngineEventKind::IncidentOpened);
@@ -64,7 +65,8 @@ TEST_F(CorrelationTest, PartialRecoverySplitsAndReRootsTheIncident) {
   auto splits = ofKind(ev, EngineEventKind::IncidentSplit);
   // Both devices come back in the same round: one split for that instant, naming both.
   ASSERT_EQ(splits.size(), 1u);
-  EXPECT_EQ(splits[0].removed, (std::vector<std::string>{inv_.circuits[0].key, inv_.circuits[2].key}));
+  EXPECT_EQ(splits[0].removed,
+            (std::vector<std::string>{inv_.circuits[0].key, inv_.circuits[2].key}));
   EXPECT_EQ(splits[0].root_cause, "circuit:" + inv_.circuits[4].key);
   EXPECT_EQ(splits[0].circuits, std::vector<std::string>{inv_.circuits[4].key});
   auto open = engine_.openIncidents();
@@ -110,7 +112,8 @@ TEST_F(CorrelationTest, AllProbesFailingAtOnceIsMonitorBlindWithoutAHealthReport
   for (int s = 60; s < 300; s += 10) round(s, {0, 1, 2, 3, 4, 5});
   auto ev = engine_.drain();
   ASSERT_EQ(ofKind(ev, EngineEventKind::MonitorBlind).size(), 1u);
-  EXPECT_NE(ofKind(ev, EngineEventKind::MonitorBlind)[0].decision.summary.find("probe targets failed at once"),
+  EXPECT_NE(ofKind(ev, EngineEventKind::MonitorBlind)[0].decision.summary.find(
+                "probe targets failed at once"),
             std::string::npos);
   EXPECT_TRUE(ofKind(ev, EngineEventKind::IncidentOpened).empty());
   // The first target answering again ends the blindness.
@@ -121,7 +124,8 @@ TEST_F(CorrelationTest, AllProbesFailingAtOnceIsMonitorBlindWithoutAHealthReport
 
 TEST_F(CorrelationTest, EventsAreDrainedInTimeOrder) {
   for (int s = 0; s < 60; s += 10) round(s, {});
-  for (int s = 60; s < 400; s += 10) round(s, s < 250 ? std::vector<int>{0, 2} : std::vector<int>{});
+  for (int s = 60; s < 400; s += 10)
+    round(s, s < 250 ? std::vector<int>{0, 2} : std::vector<int>{});
   auto ev = engine_.drain();
   ASSERT_FALSE(ev.empty());
   for (std::size_t i = 1; i < ev.size(); ++i) EXPECT_LE(ev[i - 1].time, ev[i].time) << i;
@@ -139,10 +143,11 @@ TEST_F(CorrelationTest, EveryOutageDecisionCarriesEvidenceAndTheRule) {
       if (e.name == n) return true;
     return false;
   };
-  for (const char* n : {"device_snmp", "uni_oper", "uplink_oper", "carrier_icmp", "customer_icmp", "aggregation_failing",
-                        "site_failing", "facts"})
+  for (const char* n : {"device_snmp", "uni_oper", "uplink_oper", "carrier_icmp", "customer_icmp",
+                        "aggregation_failing", "site_failing", "facts"})
     EXPECT_TRUE(has(n)) << n;
-  EXPECT_EQ(c->decision.party, Party::Undetermined) << "a lone silent device without a trap is not guessed";
+  EXPECT_EQ(c->decision.party, Party::Undetermined)
+      << "a lone silent device without a trap is not guessed";
   EXPECT_NE(c->decision.next_step.find("8008281000"), std::string::npos);
 }
 

@@ -69,7 +69,8 @@ TEST_F(HysteresisTest, RecoversOnlyAfterKConsecutiveSuccesses) {
 TEST_F(HysteresisTest, ObservationsOfOneInstantCountAsOneSample) {
   for (int i = 0; i < 5; ++i) feed(i * 10, true);
   // Five failing messages at the same instant are one failing sample, not five.
-  for (int k = 0; k < 5; ++k) engine_.observe(ping(inv_.circuits[0].customer_target, at(50), false));
+  for (int k = 0; k < 5; ++k)
+    engine_.observe(ping(inv_.circuits[0].customer_target, at(50), false));
   EXPECT_EQ(state(), CircuitState::Up);
 }
 
@@ -81,7 +82,8 @@ TEST_F(HysteresisTest, NoDataForStaleAfterMakesTheCircuitUnknownNotDown) {
   engine_.tick(at(40 + 121));
   EXPECT_EQ(state(), CircuitState::Unknown);
   auto ev = engine_.drain();
-  for (const auto& e : ofKind(ev, EngineEventKind::IncidentOpened)) ADD_FAILURE() << "no incident for no data: " << e.incident;
+  for (const auto& e : ofKind(ev, EngineEventKind::IncidentOpened))
+    ADD_FAILURE() << "no incident for no data: " << e.incident;
 }
 
 class FlapTest : public ::testing::Test {
@@ -99,8 +101,10 @@ class FlapTest : public ::testing::Test {
   FlapTest() : inv_(fleet(2)), engine_(inv_, defaultRules(), settings()) {}
   // One bounce: 3 failures then 5 replies, 10 s apart, from second `s`.
   int bounce(int s) {
-    for (int i = 0; i < 3; ++i, s += 10) engine_.observe(ping(inv_.circuits[0].customer_target, at(s), false));
-    for (int i = 0; i < 5; ++i, s += 10) engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
+    for (int i = 0; i < 3; ++i, s += 10)
+      engine_.observe(ping(inv_.circuits[0].customer_target, at(s), false));
+    for (int i = 0; i < 5; ++i, s += 10)
+      engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
     return s;
   }
   Inventory inv_;
@@ -109,7 +113,8 @@ class FlapTest : public ::testing::Test {
 
 TEST_F(FlapTest, FiveBouncesInTenMinutesAreOneFlappingIncident) {
   int s = 0;
-  for (int i = 0; i < 3; ++i, s += 10) engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
+  for (int i = 0; i < 3; ++i, s += 10)
+    engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
   for (int b = 0; b < 5; ++b) s = bounce(s);
   engine_.tick(at(s));
   auto ev = engine_.drain();
@@ -130,12 +135,15 @@ TEST_F(FlapTest, FiveBouncesInTenMinutesAreOneFlappingIncident) {
 
 TEST_F(FlapTest, FlappingCircuitComesBackAfterQuietHold) {
   int s = 0;
-  for (int i = 0; i < 3; ++i, s += 10) engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
+  for (int i = 0; i < 3; ++i, s += 10)
+    engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
   for (int b = 0; b < 5; ++b) s = bounce(s);
   const int quiet_from = s;
-  for (; s < quiet_from + 240; s += 10) engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
+  for (; s < quiet_from + 240; s += 10)
+    engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
   EXPECT_EQ(engine_.circuit(inv_.circuits[0].key)->state, CircuitState::Down);
-  for (; s < quiet_from + 260; s += 10) engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
+  for (; s < quiet_from + 260; s += 10)
+    engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
   auto c = engine_.circuit(inv_.circuits[0].key);
   EXPECT_EQ(c->state, CircuitState::Up);
   EXPECT_FALSE(c->flapping);
@@ -145,7 +153,8 @@ TEST_F(FlapTest, FlappingCircuitComesBackAfterQuietHold) {
 
 TEST_F(FlapTest, FourBouncesAreNotFlapping) {
   int s = 0;
-  for (int i = 0; i < 3; ++i, s += 10) engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
+  for (int i = 0; i < 3; ++i, s += 10)
+    engine_.observe(ping(inv_.circuits[0].customer_target, at(s), true));
   for (int b = 0; b < 4; ++b) s = bounce(s);
   EXPECT_FALSE(engine_.circuit(inv_.circuits[0].key)->flapping);
   EXPECT_EQ(engine_.circuit(inv_.circuits[0].key)->state, CircuitState::Up);
@@ -184,7 +193,8 @@ TEST(ReloadTest, RemovingAnIncidentsOnlyChildResolvesIt) {
   EXPECT_TRUE(e.openIncidents().empty());
   auto ev = e.drain();
   ASSERT_EQ(ofKind(ev, EngineEventKind::IncidentResolved).size(), 1u);
-  EXPECT_EQ(ofKind(ev, EngineEventKind::IncidentResolved)[0].removed, std::vector<std::string>{inv.circuits[0].key});
+  EXPECT_EQ(ofKind(ev, EngineEventKind::IncidentResolved)[0].removed,
+            std::vector<std::string>{inv.circuits[0].key});
 }
 
 }  // namespace

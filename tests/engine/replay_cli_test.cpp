@@ -1,13 +1,12 @@
 // circuitctl replay end to end: the real binary on scenario files, its JSON, its exit codes.
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "tests/support/process.hpp"
 
@@ -47,7 +46,8 @@ TEST(ReplayCliTest, ReadableTimelineNamesIncidentsLocationsPartiesAndClauses) {
 }
 
 TEST(ReplayCliTest, UnmetExpectationExitsThreeNamingTheLine) {
-  const auto dir = std::filesystem::temp_directory_path() / ("circuitd-replay-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("circuitd-replay-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ifstream in(scenario("04-dying-gasp-then-silent"));
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -62,10 +62,12 @@ TEST(ReplayCliTest, UnmetExpectationExitsThreeNamingTheLine) {
 }
 
 TEST(ReplayCliTest, InvalidScenarioExitsOneWithPosition) {
-  const auto dir = std::filesystem::temp_directory_path() / ("circuitd-replay-bad-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("circuitd-replay-bad-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const auto file = dir / "bad.toml";
-  std::ofstream(file) << "start = \"2024-07-01T00:00:00Z\"\n[[circuit]]\nlink_id = \"X\"\ncolour = 1\n";
+  std::ofstream(file)
+      << "start = \"2024-07-01T00:00:00Z\"\n[[circuit]]\nlink_id = \"X\"\ncolour = 1\n";
   auto r = run({"replay", file.string()});
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("bad.toml:4:1 circuit[0].colour: unknown key"), std::string::npos) << r.out;
@@ -75,11 +77,13 @@ TEST(ReplayCliTest, InvalidScenarioExitsOneWithPosition) {
 }
 
 TEST(ReplayCliTest, RulesFileReplacesTheBuiltInSet) {
-  const auto dir = std::filesystem::temp_directory_path() / ("circuitd-replay-rules-" + std::to_string(getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("circuitd-replay-rules-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const auto rules = dir / "rules.toml";
-  std::ofstream(rules) << "[[rule]]\nid = \"everything-undetermined\"\nwhen = []\nlocation = \"unknown\"\n"
-                          "party = \"undetermined\"\nnext_step = \"look\"\n";
+  std::ofstream(rules)
+      << "[[rule]]\nid = \"everything-undetermined\"\nwhen = []\nlocation = \"unknown\"\n"
+         "party = \"undetermined\"\nnext_step = \"look\"\n";
   auto r =
       run({"replay", scenario("04-dying-gasp-then-silent"), "--json", "--rules", rules.string()});
   EXPECT_EQ(r.exit_code, 3) << "the scenario expects customer power";

@@ -46,8 +46,8 @@ TEST(RulesTest, BuiltInSetParsesAndEndsWithACatchAll) {
 TEST(RulesTest, BuiltInClausesAreTheContractsClauses) {
   for (const auto& rule : defaultRules().rules) {
     if (rule.clause.empty()) continue;
-    EXPECT_TRUE(rule.clause == "3.2.6" || rule.clause == "3.1.7(6)" || rule.clause == "3.1.10" || rule.clause == "7.5" ||
-                rule.clause == "7.6" || rule.clause == "11.1")
+    EXPECT_TRUE(rule.clause == "3.2.6" || rule.clause == "3.1.7(6)" || rule.clause == "3.1.10" ||
+                rule.clause == "7.5" || rule.clause == "7.6" || rule.clause == "11.1")
         << rule.id << " cites " << rule.clause;
   }
 }
@@ -58,48 +58,62 @@ TEST(RulesTest, SyntaxErrorNamesLineAndColumn) {
 }
 
 TEST(RulesTest, UnknownFactIsAnErrorWithItsPosition) {
-  auto e = errorOf("[[rule]]\nid = \"a\"\nwhen = [\"uplink_dwn\"]\nlocation = \"carrier_line\"\nparty = \"carrier\"\n"
-                   "clause = \"3.2.6\"\n" + std::string(kCatchAll));
+  auto e = errorOf(
+      "[[rule]]\nid = \"a\"\nwhen = [\"uplink_dwn\"]\nlocation = \"carrier_line\"\nparty = "
+      "\"carrier\"\n"
+      "clause = \"3.2.6\"\n" +
+      std::string(kCatchAll));
   EXPECT_NE(e.find("rules.toml:3:"), std::string::npos) << e;
   EXPECT_NE(e.find("rule[0].when[0]"), std::string::npos) << e;
   EXPECT_NE(e.find("unknown fact 'uplink_dwn'"), std::string::npos) << e;
 }
 
 TEST(RulesTest, UnknownLocationPartyAndKeyAreErrors) {
-  EXPECT_NE(errorOf("[[rule]]\nid = \"a\"\nwhen = []\nlocation = \"moon\"\nparty = \"carrier\"\nclause = \"3.2.6\"\n")
+  EXPECT_NE(errorOf("[[rule]]\nid = \"a\"\nwhen = []\nlocation = \"moon\"\nparty = "
+                    "\"carrier\"\nclause = \"3.2.6\"\n")
                 .find("unknown location 'moon'"),
             std::string::npos);
-  EXPECT_NE(errorOf("[[rule]]\nid = \"a\"\nwhen = []\nlocation = \"unknown\"\nparty = \"god\"\n").find("unknown party"),
+  EXPECT_NE(errorOf("[[rule]]\nid = \"a\"\nwhen = []\nlocation = \"unknown\"\nparty = \"god\"\n")
+                .find("unknown party"),
             std::string::npos);
-  EXPECT_NE(errorOf("[[rule]]\nid = \"a\"\nwhen = []\nlocation = \"unknown\"\nparty = \"undetermined\"\nnext_step = \"x\"\n"
+  EXPECT_NE(errorOf("[[rule]]\nid = \"a\"\nwhen = []\nlocation = \"unknown\"\nparty = "
+                    "\"undetermined\"\nnext_step = \"x\"\n"
                     "colour = \"red\"\n")
                 .find("rule[0].colour: unknown key"),
             std::string::npos);
 }
 
 TEST(RulesTest, UndeterminedRuleMustSayWhatWouldSettleIt) {
-  auto e = errorOf("[[rule]]\nid = \"a\"\nwhen = []\nlocation = \"unknown\"\nparty = \"undetermined\"\n");
+  auto e = errorOf(
+      "[[rule]]\nid = \"a\"\nwhen = []\nlocation = \"unknown\"\nparty = \"undetermined\"\n");
   EXPECT_NE(e.find("next_step"), std::string::npos) << e;
 }
 
 TEST(RulesTest, PartyWithoutClauseIsAnError) {
-  auto e = errorOf("[[rule]]\nid = \"a\"\nwhen = [\"uplink_down\"]\nlocation = \"carrier_line\"\nparty = \"carrier\"\n" +
-                   std::string(kCatchAll));
+  auto e = errorOf(
+      "[[rule]]\nid = \"a\"\nwhen = [\"uplink_down\"]\nlocation = \"carrier_line\"\nparty = "
+      "\"carrier\"\n" +
+      std::string(kCatchAll));
   EXPECT_NE(e.find("must cite a clause"), std::string::npos) << e;
 }
 
 TEST(RulesTest, LastRuleMustCatchEverything) {
-  auto e = errorOf("[[rule]]\nid = \"a\"\nwhen = [\"uplink_down\"]\nlocation = \"carrier_line\"\nparty = \"carrier\"\n"
-                   "clause = \"3.2.6\"\n");
+  auto e = errorOf(
+      "[[rule]]\nid = \"a\"\nwhen = [\"uplink_down\"]\nlocation = \"carrier_line\"\nparty = "
+      "\"carrier\"\n"
+      "clause = \"3.2.6\"\n");
   EXPECT_NE(e.find("last rule must have no conditions"), std::string::npos) << e;
 }
 
 TEST(RulesTest, DuplicateIdsAndDoubleTestedFactsAreErrors) {
-  EXPECT_NE(errorOf(std::string(kCatchAll) + kCatchAll).find("duplicate rule id"), std::string::npos);
-  EXPECT_NE(errorOf("[[rule]]\nid = \"a\"\nwhen = [\"uni_down\", \"!uni_down\"]\nlocation = \"unknown\"\n"
-                    "party = \"undetermined\"\nnext_step = \"x\"\n" + std::string(kCatchAll))
-                .find("tested twice"),
+  EXPECT_NE(errorOf(std::string(kCatchAll) + kCatchAll).find("duplicate rule id"),
             std::string::npos);
+  EXPECT_NE(
+      errorOf("[[rule]]\nid = \"a\"\nwhen = [\"uni_down\", \"!uni_down\"]\nlocation = \"unknown\"\n"
+              "party = \"undetermined\"\nnext_step = \"x\"\n" +
+              std::string(kCatchAll))
+          .find("tested twice"),
+      std::string::npos);
 }
 
 TEST(RulesTest, FirstMatchingRuleWins) {
@@ -175,7 +189,8 @@ summary = "UNI down on {device}; the patch cord is the carrier's in this annex"
   EXPECT_EQ(c->state, CircuitState::Down);
   EXPECT_EQ(c->decision.rule_id, "uni-down-patch-cord-carrier");
   EXPECT_EQ(c->decision.party, Party::Carrier);
-  EXPECT_EQ(c->decision.summary, "UNI down on dev-0; the patch cord is the carrier's in this annex");
+  EXPECT_EQ(c->decision.summary,
+            "UNI down on dev-0; the patch cord is the carrier's in this annex");
 }
 
 }  // namespace

@@ -79,7 +79,8 @@ state = "up"
   EXPECT_EQ(r->steps[2].time, *parseIso("2024-07-01T00:00:10Z"));
   EXPECT_EQ(r->steps.back().time, *parseIso("2024-07-01T00:05:00Z"));
   ASSERT_EQ(r->inventory.maintenance.size(), 1u);
-  EXPECT_EQ(*r->inventory.maintenance[0].notified_at, *parseIso("2024-06-29T01:00:00Z") - std::chrono::hours{1});
+  EXPECT_EQ(*r->inventory.maintenance[0].notified_at,
+            *parseIso("2024-06-29T01:00:00Z") - std::chrono::hours{1});
   ASSERT_EQ(r->expectations.size(), 1u);
   EXPECT_EQ(r->expectations[0].line, 41);
 }
@@ -96,53 +97,77 @@ TEST(ScenarioParseTest, UnknownKeyIsAnErrorNotIgnored) {
 }
 
 TEST(ScenarioParseTest, ReferencesToUnknownDevicesAndCircuitsAreErrors) {
-  EXPECT_NE(errorOf("\n[[event]]\nat = \"+0s\"\ntype = \"poll\"\ndevice = \"nope\"\n").find("unknown device 'nope'"),
+  EXPECT_NE(errorOf("\n[[event]]\nat = \"+0s\"\ntype = \"poll\"\ndevice = \"nope\"\n")
+                .find("unknown device 'nope'"),
             std::string::npos);
-  EXPECT_NE(errorOf("\n[[expect]]\nat = \"+0s\"\ncircuit = \"STN0000\"\nstate = \"up\"\n").find("unknown circuit 'STN0000'"),
+  EXPECT_NE(errorOf("\n[[expect]]\nat = \"+0s\"\ncircuit = \"STN0000\"\nstate = \"up\"\n")
+                .find("unknown circuit 'STN0000'"),
             std::string::npos);
-  EXPECT_NE(errorOf("\n[[maintenance]]\nid = \"m\"\nstart = \"+0s\"\nend = \"+1h\"\ncircuits = [\"x\"]\n")
-                .find("maintenance[0].circuits: unknown circuit 'x'"),
-            std::string::npos);
+  EXPECT_NE(
+      errorOf("\n[[maintenance]]\nid = \"m\"\nstart = \"+0s\"\nend = \"+1h\"\ncircuits = [\"x\"]\n")
+          .find("maintenance[0].circuits: unknown circuit 'x'"),
+      std::string::npos);
 }
 
 TEST(ScenarioParseTest, BadTimesAndDurationsAreErrors) {
-  EXPECT_NE(errorOf("\n[[event]]\nat = \"+5 minutes\"\ntype = \"tick\"\n").find("event[0].at: bad offset"), std::string::npos);
-  EXPECT_NE(errorOf("\n[[event]]\nat = \"yesterday\"\ntype = \"tick\"\n").find("bad time 'yesterday'"), std::string::npos);
-  EXPECT_NE(errorOf("\n[[event]]\nat = \"+0s\"\ntype = \"tick\"\nrepeat = 3\n").find("repeat needs every"), std::string::npos);
-  EXPECT_NE(errorOf("\n[[maintenance]]\nid = \"m\"\nstart = \"+1h\"\nend = \"+0s\"\n").find("end must be after start"),
+  EXPECT_NE(errorOf("\n[[event]]\nat = \"+5 minutes\"\ntype = \"tick\"\n")
+                .find("event[0].at: bad offset"),
             std::string::npos);
-  EXPECT_NE(errorOf("\n[settings]\nflap_window = \"ten minutes\"\n").find("settings.flap_window"), std::string::npos);
-  std::string many = "\n[[event]]\nat = \"+0s\"\ntype = \"ping\"\nrepeat = 100000\nevery = \"1s\"\ntargets = [";
+  EXPECT_NE(
+      errorOf("\n[[event]]\nat = \"yesterday\"\ntype = \"tick\"\n").find("bad time 'yesterday'"),
+      std::string::npos);
+  EXPECT_NE(errorOf("\n[[event]]\nat = \"+0s\"\ntype = \"tick\"\nrepeat = 3\n")
+                .find("repeat needs every"),
+            std::string::npos);
+  EXPECT_NE(errorOf("\n[[maintenance]]\nid = \"m\"\nstart = \"+1h\"\nend = \"+0s\"\n")
+                .find("end must be after start"),
+            std::string::npos);
+  EXPECT_NE(errorOf("\n[settings]\nflap_window = \"ten minutes\"\n").find("settings.flap_window"),
+            std::string::npos);
+  std::string many =
+      "\n[[event]]\nat = \"+0s\"\ntype = \"ping\"\nrepeat = 100000\nevery = \"1s\"\ntargets = [";
   for (int k = 0; k < 21; ++k) many += (k ? ", \"t" : "\"t") + std::to_string(k) + "\"";
   EXPECT_NE(errorOf(many + "]\n").find("exceed 2,000,000 observations"), std::string::npos);
 }
 
 TEST(ScenarioParseTest, UnknownEnumValuesAreErrors) {
-  EXPECT_NE(errorOf("\n[[event]]\nat = \"+0s\"\ntype = \"smoke\"\n").find("unknown type 'smoke'"), std::string::npos);
-  EXPECT_NE(errorOf("\n[[event]]\nat = \"+0s\"\ntype = \"trap\"\ndevice = \"stn-jjdd-01\"\nkind = \"gasp\"\n")
-                .find("unknown trap kind 'gasp'"),
+  EXPECT_NE(errorOf("\n[[event]]\nat = \"+0s\"\ntype = \"smoke\"\n").find("unknown type 'smoke'"),
             std::string::npos);
-  EXPECT_NE(errorOf("\n[[expect]]\nat = \"+0s\"\ncircuit = \"STN09913418236\"\nstate = \"broken\"\n")
-                .find("unknown state 'broken'"),
-            std::string::npos);
-  EXPECT_NE(errorOf("\n[[expect]]\nat = \"+0s\"\nincident = \"device:x\"\nparty = \"telecom\"\n").find("unknown party"),
+  EXPECT_NE(
+      errorOf(
+          "\n[[event]]\nat = \"+0s\"\ntype = \"trap\"\ndevice = \"stn-jjdd-01\"\nkind = \"gasp\"\n")
+          .find("unknown trap kind 'gasp'"),
+      std::string::npos);
+  EXPECT_NE(
+      errorOf("\n[[expect]]\nat = \"+0s\"\ncircuit = \"STN09913418236\"\nstate = \"broken\"\n")
+          .find("unknown state 'broken'"),
+      std::string::npos);
+  EXPECT_NE(errorOf("\n[[expect]]\nat = \"+0s\"\nincident = \"device:x\"\nparty = \"telecom\"\n")
+                .find("unknown party"),
             std::string::npos);
 }
 
 TEST(ScenarioParseTest, ExpectationsMustCheckSomethingOnSomething) {
   EXPECT_NE(errorOf("\n[[expect]]\nat = \"+0s\"\n").find("expects nothing"), std::string::npos);
-  EXPECT_NE(errorOf("\n[[expect]]\nat = \"+0s\"\nparty = \"carrier\"\n").find("need a circuit, incident"), std::string::npos);
-  EXPECT_NE(errorOf("\n[[expect]]\nat = \"+0s\"\nevent = \"incident_opened\"\n").find("event needs count"), std::string::npos);
+  EXPECT_NE(
+      errorOf("\n[[expect]]\nat = \"+0s\"\nparty = \"carrier\"\n").find("need a circuit, incident"),
+      std::string::npos);
+  EXPECT_NE(errorOf("\n[[expect]]\nat = \"+0s\"\nevent = \"incident_opened\"\n")
+                .find("event needs count"),
+            std::string::npos);
 }
 
 TEST(ScenarioParseTest, WrongTypesAreErrorsWithKeyPath) {
-  EXPECT_NE(errorOf("\n[[event]]\nat = \"+0s\"\ntype = \"ping\"\ntarget = \"127.20.1.1\"\nreplied = \"yes\"\n")
+  EXPECT_NE(errorOf("\n[[event]]\nat = \"+0s\"\ntype = \"ping\"\ntarget = \"127.20.1.1\"\nreplied "
+                    "= \"yes\"\n")
                 .find("event[0].replied: expected a boolean (true or false)"),
             std::string::npos);
-  EXPECT_NE(errorOf("\n[settings]\ndown_n = 40\n").find("settings.down_n: must be 1..16"), std::string::npos);
+  EXPECT_NE(errorOf("\n[settings]\ndown_n = 40\n").find("settings.down_n: must be 1..16"),
+            std::string::npos);
   auto r = parseScenario("event = 3\n" + std::string(kHead), "s.toml");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().str(), "s.toml:1:1 event: expected an array of tables ([[event]]), got an integer");
+  EXPECT_EQ(r.error().str(),
+            "s.toml:1:1 event: expected an array of tables ([[event]]), got an integer");
 }
 
 TEST(ScenarioParseTest, MissingStartAndCircuitsAreErrors) {

@@ -1,14 +1,15 @@
 // One test case per scenario file in tests/data/scenarios: each file carries its own timeline and
 // expectations (states, incidents, locations, parties, clauses); the test fails on any miss.
+#include "domain/engine/scenario.hpp"
+
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include <gtest/gtest.h>
-
 #include "config/rules_file.hpp"
 #include "config/scenario_file.hpp"
-#include "domain/engine/scenario.hpp"
 
 namespace circuitd::engine {
 namespace {

@@ -28,8 +28,8 @@ class CircuitctlFaultsTest : public ::testing::Test {
   const std::string db_ = (dir_ / "replay.db").string();
 };
 
-const std::string kScenario =
-    std::string(CIRCUITD_SOURCE_DIR) + "/tests/data/scenarios/02-optical-fading-then-uplink-down.toml";
+const std::string kScenario = std::string(CIRCUITD_SOURCE_DIR) +
+                              "/tests/data/scenarios/02-optical-fading-then-uplink-down.toml";
 
 }  // namespace
 
@@ -46,8 +46,8 @@ TEST_F(CircuitctlFaultsTest, ReplayWritesFaultsThatTheReadCommandsShow) {
   EXPECT_EQ(f["circuit"], "STN09913418236");
   EXPECT_EQ(f["decision"]["party"], "carrier");
 
-  auto report = circuitctl({"--db", db_, "report", "F-000001", "--customer", "新疆乌鲁木齐垦区公安局",
-                            "--at", "2024-07-01T12:00:00+08:00"});
+  auto report = circuitctl({"--db", db_, "report", "F-000001", "--customer",
+                            "新疆乌鲁木齐垦区公安局", "--at", "2024-07-01T12:00:00+08:00"});
   ASSERT_EQ(report.exit_code, 0);
   for (const char* must : {"8008281000", "STN09913418236", "交警大队", "公安网", "100 Mbit/s",
                            "新疆乌鲁木齐垦区公安局", "3.2.6", "carrier (China Telecom)"})
@@ -68,11 +68,12 @@ TEST_F(CircuitctlFaultsTest, PeopleMoveAFaultThroughTheCommandLine) {
   json f = json::parse(circuitctl({"--db", db_, "faults", "--all", "--json"}).out)[0];
   const std::string id = f["id"];
   if (f["state"] == "open") {
-    auto ack = circuitctl({"--db", db_, "ack", id, "--by", "wang", "--at", "2024-07-01T09:00:00+08:00"});
+    auto ack =
+        circuitctl({"--db", db_, "ack", id, "--by", "wang", "--at", "2024-07-01T09:00:00+08:00"});
     ASSERT_EQ(ack.exit_code, 0) << ack.out;
     EXPECT_EQ(ack.out, id + " acknowledged\n");
-    auto t = circuitctl({"--db", db_, "report-to-carrier", id, "--ticket", "GD-2024-0701-17", "--by",
-                         "wang", "--at", "2024-07-01T09:05:00+08:00"});
+    auto t = circuitctl({"--db", db_, "report-to-carrier", id, "--ticket", "GD-2024-0701-17",
+                         "--by", "wang", "--at", "2024-07-01T09:05:00+08:00"});
     ASSERT_EQ(t.exit_code, 0);
     EXPECT_EQ(t.out, id + " reported ticket GD-2024-0701-17\n");
     EXPECT_NE(circuitctl({"--db", db_, "close", id, "--by", "zhao"}).exit_code, 0);  // not resolved

@@ -74,17 +74,19 @@ TEST(HotlineReportTest, CarrierLineFaultStillDownMatchesGolden) {
   in.fault = carrierLineFault();
   in.circuit = circuit();
   in.customer = "新疆乌鲁木齐垦区公安局";
-  in.notes = {{"F-000017", at("2024-07-03T02:30:00Z"), "王警官", "机房设备已重启，无效 / CE rebooted, no change", true},
-              {"F-000017", at("2024-07-03T02:31:00Z"), "王警官", "internal remark, not for the carrier", false}};
+  in.notes = {{"F-000017", at("2024-07-03T02:30:00Z"), "王警官",
+               "机房设备已重启，无效 / CE rebooted, no change", true},
+              {"F-000017", at("2024-07-03T02:31:00Z"), "王警官",
+               "internal remark, not for the carrier", false}};
   in.now = at("2024-07-03T03:40:00Z");
   const std::string text = renderHotlineReport(in);
   expectGolden("carrier_line_down.txt", text);
   // The parts the issue asks for, independent of the golden file's layout.
-  for (const char* must : {"8008281000", "XJWLM2405957CGN00", "新疆乌鲁木齐垦区公安局",
-                           "WLMQ-STN-0042", "头屯河派出所", "视频专网 STN", "100 Mbit/s",
-                           "2024-07-03 10:15:00 (UTC+08:00)", "1小时25分钟", "1 h 25 min",
-                           "uplink_oper = down", "carrier (China Telecom)", "3.2.6",
-                           "ups_output = normal 221 V", "CE rebooted, no change"})
+  for (const char* must :
+       {"8008281000", "XJWLM2405957CGN00", "新疆乌鲁木齐垦区公安局", "WLMQ-STN-0042",
+        "头屯河派出所", "视频专网 STN", "100 Mbit/s", "2024-07-03 10:15:00 (UTC+08:00)",
+        "1小时25分钟", "1 h 25 min", "uplink_oper = down", "carrier (China Telecom)", "3.2.6",
+        "ups_output = normal 221 V", "CE rebooted, no change"})
     EXPECT_NE(text.find(must), std::string::npos) << must;
   EXPECT_EQ(text.find("internal remark"), std::string::npos);
   EXPECT_EQ(text.find('\t'), std::string::npos);

@@ -11,8 +11,8 @@ namespace {
 
 using circuitd::testing::at;
 
-OutageInterval iv(const char* start, const char* end, Party p, bool maint = false,
-                  bool fm = false, const std::string& circuit = "L1") {
+OutageInterval iv(const char* start, const char* end, Party p, bool maint = false, bool fm = false,
+                  const std::string& circuit = "L1") {
   OutageInterval i;
   i.circuit = circuit;
   i.start = at(start);
@@ -37,10 +37,10 @@ Circuit circuit() {
 TEST(SlaTest, SplitsDowntimeByPartyAndProratesTheFirstMonth) {
   // July 2024 in UTC+8; in service from 11 July: 21 days = 30240 minutes.
   std::vector<OutageInterval> ivs = {
-      iv("2024-07-12T01:00:00Z", "2024-07-12T02:30:00Z", Party::Carrier),       // 90
-      iv("2024-07-13T01:00:00Z", "2024-07-13T01:30:00Z", Party::Customer),      // 30
-      iv("2024-07-14T01:00:00Z", "2024-07-14T01:15:00Z", Party::Undetermined),  // 15
-      iv("2024-07-15T01:00:00Z", "2024-07-15T02:00:00Z", Party::Carrier, true), // 60 maint.
+      iv("2024-07-12T01:00:00Z", "2024-07-12T02:30:00Z", Party::Carrier),            // 90
+      iv("2024-07-13T01:00:00Z", "2024-07-13T01:30:00Z", Party::Customer),           // 30
+      iv("2024-07-14T01:00:00Z", "2024-07-14T01:15:00Z", Party::Undetermined),       // 15
+      iv("2024-07-15T01:00:00Z", "2024-07-15T02:00:00Z", Party::Carrier, true),      // 60 maint.
       iv("2024-07-16T01:00:00Z", "2024-07-16T03:00:00Z", Party::None, false, true),  // 120 fm
       iv("2024-07-05T01:00:00Z", "2024-07-05T03:00:00Z", Party::Carrier),  // before service
       iv("2024-07-12T01:00:00Z", "2024-07-12T09:00:00Z", Party::Carrier, false, false, "L2"),
@@ -79,8 +79,10 @@ TEST(SlaTest, MonthBoundaryIsMidnightChinaStandardTime) {
       iv("2024-07-31T15:30:00Z", "2024-07-31T16:30:00Z", Party::Carrier)};
   Circuit c = circuit();
   c.term_start.reset();
-  EXPECT_DOUBLE_EQ(computeSla(c, ivs, Month{2024, 7}, at("2024-09-01T00:00:00Z")).carrier_minutes, 30);
-  EXPECT_DOUBLE_EQ(computeSla(c, ivs, Month{2024, 8}, at("2024-09-01T00:00:00Z")).carrier_minutes, 30);
+  EXPECT_DOUBLE_EQ(computeSla(c, ivs, Month{2024, 7}, at("2024-09-01T00:00:00Z")).carrier_minutes,
+                   30);
+  EXPECT_DOUBLE_EQ(computeSla(c, ivs, Month{2024, 8}, at("2024-09-01T00:00:00Z")).carrier_minutes,
+                   30);
 }
 
 TEST(SlaTest, OpenOutageCountsUpToUntil) {

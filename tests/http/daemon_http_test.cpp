@@ -1,12 +1,11 @@
 // The real circuitd binary with [http] enabled on loopback, spoken to with raw HTTP/1.1 over a
 // socket, so malformed requests reach the server byte for byte.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cerrno>
@@ -73,9 +72,11 @@ class HttpDaemonTest : public ::testing::Test {
     writeFile(dir_.path() / "circuitd.toml",
               "[daemon]\nstate_dir = \"state\"\ntrap_listen = \"\"\n\n"
               "[store]\nbackend = \"sqlite\"\npath = \"state/circuitd.db\"\n\n"
-              "[http]\nenabled = true\nlisten = \"127.0.0.1:0\"\n" + http_extra + "\n"
-              "[[circuit]]\nkey = \"LOOP-A\"\ncarrier_target = \"127.0.0.1\"\n\n"
-              "[[circuit]]\nkey = \"LOOP-B\"\ncarrier_target = \"127.0.0.2\"\n\n");
+              "[http]\nenabled = true\nlisten = \"127.0.0.1:0\"\n" +
+                  http_extra +
+                  "\n"
+                  "[[circuit]]\nkey = \"LOOP-A\"\ncarrier_target = \"127.0.0.1\"\n\n"
+                  "[[circuit]]\nkey = \"LOOP-B\"\ncarrier_target = \"127.0.0.2\"\n\n");
   }
 
   // Starts the daemon on the configuration in the scratch directory.
@@ -136,16 +137,18 @@ TEST_F(HttpDaemonTest, ServesHealthMetricsAndCircuitsAndRejectsBadRequests) {
   EXPECT_EQ(statusOf(garbage), 400) << garbage;
   EXPECT_NE(garbage.find("\"error\""), std::string::npos) << garbage;
 
-  const std::string post = rawExchange(
-      port, "POST /api/v1/circuits HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
-            "Connection: close\r\n\r\n{}");
+  const std::string post =
+      rawExchange(port,
+                  "POST /api/v1/circuits HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                  "Connection: close\r\n\r\n{}");
   EXPECT_EQ(statusOf(post), 405) << post;
   EXPECT_NE(post.find("Allow: GET, HEAD"), std::string::npos) << post;
 
   // Keep-alive: two requests on one connection, both answered.
-  const std::string two = rawExchange(
-      port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
-            "Connection: close\r\n\r\n");
+  const std::string two =
+      rawExchange(port,
+                  "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
+                  "Connection: close\r\n\r\n");
   const auto first = two.find("HTTP/1.1 200");
   ASSERT_NE(first, std::string::npos) << two;
   EXPECT_NE(two.find("HTTP/1.1 200", first + 1), std::string::npos) << two;
@@ -167,8 +170,10 @@ TEST_F(HttpDaemonTest, PortInUseFailsTheStartWithAClearError) {
   const int port = ntohs(sa.sin_port);
   writeFile(dir_.path() / "circuitd.toml",
             "[daemon]\nstate_dir = \"state\"\ntrap_listen = \"\"\n\n[http]\nenabled = true\n"
-            "listen = \"127.0.0.1:" + std::to_string(port) + "\"\n\n"
-            "[[circuit]]\nkey = \"LOOP-A\"\ncarrier_target = \"127.0.0.1\"\n\n");
+            "listen = \"127.0.0.1:" +
+                std::to_string(port) +
+                "\"\n\n"
+                "[[circuit]]\nkey = \"LOOP-A\"\ncarrier_target = \"127.0.0.1\"\n\n");
   launch();
   const int rc = daemon_->wait(10s);
   ::close(blocker);
@@ -197,8 +202,8 @@ TEST_F(HttpDaemonTest, SlowClientsAreDisconnectedAfterTheClientTimeoutWhileOther
   ASSERT_GE(trickler, 0);
   std::atomic<bool> trickler_cut{false};
   std::thread trickle([&] {
-    const std::string req = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " +
-                            std::string(200, 'x') + "\r\n\r\n";
+    const std::string req =
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + std::string(200, 'x') + "\r\n\r\n";
     for (char c : req) {
       if (::send(trickler, &c, 1, MSG_NOSIGNAL) != 1) {
         trickler_cut = true;
@@ -231,11 +236,12 @@ TEST_F(HttpDaemonTest, SlowClientsAreDisconnectedAfterTheClientTimeoutWhileOther
   ::close(trickler);
   EXPECT_TRUE(trickler_cut) << "a request sent over 35 s was still being read";
   EXPECT_EQ(statusOf(httpGet(port, "/healthz")), 200) << daemon_->log();
-  std::printf("stalled client closed after %lld ms (client_timeout 1 s), %d requests served "
-              "meanwhile\n",
-              static_cast<long long>(
-                  std::chrono::duration_cast<std::chrono::milliseconds>(closed_after).count()),
-              served);
+  std::printf(
+      "stalled client closed after %lld ms (client_timeout 1 s), %d requests served "
+      "meanwhile\n",
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(closed_after).count()),
+      served);
 }
 
 // With max_connections = 4 and four kept-alive clients, a fifth connection is answered 503 with
@@ -295,13 +301,16 @@ TEST_F(HttpDaemonTest, OversizedRequestsGetClientErrorsAndTheDaemonKeepsServing)
     int status;
   };
   std::string many_headers;
-  for (int i = 0; i < 400; ++i) many_headers += "X-Filler-" + std::to_string(i) + ": 0123456789abcdef\r\n";
+  for (int i = 0; i < 400; ++i)
+    many_headers += "X-Filler-" + std::to_string(i) + ": 0123456789abcdef\r\n";
   const std::vector<Case> cases = {
       {"request line", "GET /" + big + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 431},
       {"one header", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431},
       {"many headers", "GET /healthz HTTP/1.1\r\nHost: x\r\n" + many_headers + "\r\n", 431},
-      {"body", "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n" +
-                   std::string(65536, 'b'), 413},
+      {"body",
+       "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n" +
+           std::string(65536, 'b'),
+       413},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
@@ -311,9 +320,9 @@ TEST_F(HttpDaemonTest, OversizedRequestsGetClientErrorsAndTheDaemonKeepsServing)
     EXPECT_EQ(statusOf(httpGet(port, "/healthz")), 200) << daemon_->log();
   }
   // A header just under the limit is still served.
-  const std::string fits = rawExchange(
-      port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Fits: " + std::string(6000, 'f') +
-                "\r\nConnection: close\r\n\r\n");
+  const std::string fits =
+      rawExchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Fits: " + std::string(6000, 'f') +
+                            "\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(statusOf(fits), 200) << fits.substr(0, 300);
 }
 

@@ -1,9 +1,9 @@
 // The HTTP router without sockets: every endpoint, the error statuses and the JSON shape.
+#include "daemon/http/router.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
-#include "daemon/http/router.hpp"
 
 namespace circuitd::http {
 namespace {
@@ -79,8 +79,8 @@ TEST(HttpRouter, CircuitsListEveryCircuitWithItsDecision) {
   const auto j = body(r);
   ASSERT_EQ(j["circuits"].size(), 2u);
   const auto& c = j["circuits"][0];
-  for (const char* k : {"key", "link_id", "site", "service", "state", "location", "party",
-                        "clause", "rule", "summary", "next_step", "since"})
+  for (const char* k : {"key", "link_id", "site", "service", "state", "location", "party", "clause",
+                        "rule", "summary", "next_step", "since"})
     EXPECT_TRUE(c.contains(k)) << k;
   EXPECT_EQ(c["state"], "down");
   EXPECT_EQ(c["party"], "carrier");
@@ -132,7 +132,8 @@ TEST(HttpRouter, NonGetIs405WithAllow) {
 }
 
 TEST(HttpRouter, MalformedTargetsAre400) {
-  for (const char* t : {"", "*", "http://x/healthz", "/api/v1/circuits/%zz", "/api/v1/circuits/%2"}) {
+  for (const char* t :
+       {"", "*", "http://x/healthz", "/api/v1/circuits/%zz", "/api/v1/circuits/%2"}) {
     const auto r = route("GET", t, sample());
     EXPECT_EQ(r.status, 400u) << t;
     EXPECT_TRUE(body(r).contains("error")) << t;

@@ -8,9 +8,9 @@
 #include <iostream>
 #include <new>
 
+#include "daemon/runtime/system_clock.hpp"
 #include "probes/icmp/icmp_prober.hpp"
 #include "tests/icmp/test_util.hpp"
-#include "daemon/runtime/system_clock.hpp"
 
 namespace {
 std::atomic<std::size_t> g_allocations{0};
@@ -40,13 +40,16 @@ TEST(IcmpAllocationTest, SteadyStateProbingDoesNotAllocatePerProbe) {
   });
   ASSERT_TRUE(prober.start());
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(prober.addTarget("127.0.2." + std::to_string(i + 1), {.interval = 100ms, .timeout = 500ms}));
+    ASSERT_TRUE(prober.addTarget("127.0.2." + std::to_string(i + 1),
+                                 {.interval = 100ms, .timeout = 500ms}));
   }
   // Warm up: every target probed a few times, tables and Asio's handler memory recycled.
-  ASSERT_TRUE(test::runUntil(io, [&] { return samples >= 500; }, 10s));
+  ASSERT_TRUE(test::runUntil(
+      io, [&] { return samples >= 500; }, 10s));
   const std::size_t before_alloc = g_allocations.load();
   const std::size_t before_samples = samples;
-  ASSERT_TRUE(test::runUntil(io, [&] { return samples >= before_samples + 2000; }, 20s));
+  ASSERT_TRUE(test::runUntil(
+      io, [&] { return samples >= before_samples + 2000; }, 20s));
   const std::size_t allocs = g_allocations.load() - before_alloc;
   const std::size_t probes = samples - before_samples;
   std::cout << allocs << " allocations during " << probes << " steady-state probes\n";

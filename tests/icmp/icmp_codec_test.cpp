@@ -43,8 +43,10 @@ std::vector<std::uint8_t> ipv4(const std::vector<std::uint8_t>& icmp, std::uint8
   p[3] = static_cast<std::uint8_t>(total);
   p[8] = 64;
   p[9] = proto;
-  p[12] = 127; p[15] = 1;
-  p[16] = 127; p[19] = 1;
+  p[12] = 127;
+  p[15] = 1;
+  p[16] = 127;
+  p[19] = 1;
   p.insert(p.end(), icmp.begin(), icmp.end());
   return p;
 }

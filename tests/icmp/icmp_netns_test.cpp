@@ -9,9 +9,9 @@
 #include <map>
 #include <string>
 
+#include "daemon/runtime/system_clock.hpp"
 #include "domain/core/reach_window.hpp"
 #include "probes/icmp/icmp_prober.hpp"
-#include "daemon/runtime/system_clock.hpp"
 #include "tests/icmp/test_util.hpp"
 #include "tests/support/netns.hpp"
 
@@ -97,20 +97,26 @@ TEST_F(IcmpNetnsTest, LinkDownMakesTargetUnreachableWithinWindowAndUpRecovers) {
     }
     return true;
   };
-  ASSERT_TRUE(runUntil(io, [&] { return all(true); }, 10s)) << "targets never answered";
+  ASSERT_TRUE(runUntil(
+      io, [&] { return all(true); }, 10s))
+      << "targets never answered";
 
   const auto down_at = std::chrono::steady_clock::now();
   ASSERT_TRUE(VethPair::setLink(veth_->a(), false));
   std::map<std::string, std::chrono::milliseconds> detected;
-  ASSERT_TRUE(runUntil(io, [&] {
-    for (const auto& [t, w] : windows) {
-      if (!detected.count(t) && !w.stats().reachable()) {
-        detected[t] = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - down_at);
-      }
-    }
-    return detected.size() == windows.size();
-  }, 10s)) << "link down never detected";
+  ASSERT_TRUE(runUntil(
+      io,
+      [&] {
+        for (const auto& [t, w] : windows) {
+          if (!detected.count(t) && !w.stats().reachable()) {
+            detected[t] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - down_at);
+          }
+        }
+        return detected.size() == windows.size();
+      },
+      10s))
+      << "link down never detected";
   for (const auto& [t, d] : detected) {
     // Window + one interval (the last answered probe) + the timeout of the newest probe; the
     // rest is slack for a loaded 2-core machine.
@@ -125,12 +131,16 @@ TEST_F(IcmpNetnsTest, LinkDownMakesTargetUnreachableWithinWindowAndUpRecovers) {
   // Recovered = the window sees replies again and the newest reported probe was answered. A probe
   // sent while the link was down reports its timeout after the first answered one, so the newest
   // sample is checked as part of the wait rather than once afterwards.
-  ASSERT_TRUE(runUntil(io, [&] {
-    for (const auto& [t, w] : windows) {
-      if (!w.stats().reachable() || !last[t].replied) return false;
-    }
-    return true;
-  }, 10s)) << "targets did not recover after link up";
+  ASSERT_TRUE(runUntil(
+      io,
+      [&] {
+        for (const auto& [t, w] : windows) {
+          if (!w.stats().reachable() || !last[t].replied) return false;
+        }
+        return true;
+      },
+      10s))
+      << "targets did not recover after link up";
   EXPECT_LE(std::chrono::steady_clock::now() - up_at, 5s);
 }
 
@@ -156,13 +166,16 @@ TEST_F(IcmpNetnsTest, LinkDownIsDetectedOnTimeWhileRepliesAreReadAtTicks) {
     const std::string a = "127.6." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
     ASSERT_TRUE(prober.addTarget(a, {.interval = 1s, .timeout = 1s}));
   }
-  ASSERT_TRUE(runUntil(io, [&] { return window.stats().reachable() && window.stats().sent >= 3; }, 10s))
+  ASSERT_TRUE(runUntil(
+      io, [&] { return window.stats().reachable() && window.stats().sent >= 3; }, 10s))
       << "target never answered";
   const auto before = prober.stats();
 
   const auto down_at = std::chrono::steady_clock::now();
   ASSERT_TRUE(VethPair::setLink(veth_->a(), false));
-  ASSERT_TRUE(runUntil(io, [&] { return !window.stats().reachable(); }, 10s)) << "never detected";
+  ASSERT_TRUE(runUntil(
+      io, [&] { return !window.stats().reachable(); }, 10s))
+      << "never detected";
   const auto d = std::chrono::steady_clock::now() - down_at;
   EXPECT_LE(d, kSpan + kInterval + kTimeout + 700ms);
   EXPECT_FALSE(last.replied);
@@ -181,7 +194,8 @@ TEST_F(IcmpNetnsTest, SilentHostTimesOutWithoutReply) {
   IcmpProber prober(io, clock, [&](const ReachSample& s) { got.push_back(s); });
   ASSERT_TRUE(prober.start());
   ASSERT_TRUE(prober.addTarget(target_v4_, {.interval = 100ms, .timeout = 200ms, .max_probes = 4}));
-  ASSERT_TRUE(runUntil(io, [&] { return got.size() == 4; }, 5s));
+  ASSERT_TRUE(runUntil(
+      io, [&] { return got.size() == 4; }, 5s));
   for (const auto& s : got) {
     EXPECT_FALSE(s.replied);
     EXPECT_EQ(s.error, "timeout");

@@ -1,6 +1,5 @@
 // IcmpProber against real loopback targets (127.0.0.0/8 and ::1) with real ICMP sockets.
 #include "probes/icmp/icmp_prober.hpp"
-#include "probes/icmp/send_scheduler.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "daemon/runtime/system_clock.hpp"
+#include "probes/icmp/send_scheduler.hpp"
 #include "tests/icmp/test_util.hpp"
 #include "tests/support/process.hpp"
 
@@ -54,7 +54,9 @@ TEST_F(IcmpProberTest, LoopbackTargetsAnswerAndRepliesAreMatchedToTheirTarget) {
   for (const auto& t : targets) {
     ASSERT_TRUE(prober.addTarget(t, {.interval = 100ms, .timeout = 500ms, .max_probes = 5}));
   }
-  ASSERT_TRUE(runUntil(io_, [&] { return total() == 20; }, 5s)) << "got " << total();
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return total() == 20; }, 5s))
+      << "got " << total();
   for (const auto& t : targets) {
     ASSERT_EQ(samples_[t].size(), 5u) << t;
     for (const auto& s : samples_[t]) {
@@ -71,7 +73,8 @@ TEST_F(IcmpProberTest, LoopbackTargetsAnswerAndRepliesAreMatchedToTheirTarget) {
   EXPECT_EQ(st.replies, 20u);
   EXPECT_EQ(st.timeouts, 0u);
   // Nothing more after max_probes.
-  runUntil(io_, [] { return false; }, 300ms);
+  runUntil(
+      io_, [] { return false; }, 300ms);
   EXPECT_EQ(total(), 20u);
 }
 
@@ -85,9 +88,9 @@ TEST_F(IcmpProberTest, TwoProbersInOneProcessDoNotStealEachOthersReplies) {
   ASSERT_TRUE(b.start());
   ASSERT_TRUE(a.addTarget("127.0.0.1", {.interval = 50ms, .timeout = 500ms, .max_probes = 10}));
   ASSERT_TRUE(b.addTarget("127.0.0.1", {.interval = 50ms, .timeout = 500ms, .max_probes = 10}));
-  ASSERT_TRUE(runUntil(io_, [&] {
-    return samples_["127.0.0.1"].size() == 10 && other["127.0.0.1"].size() == 10;
-  }, 5s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return samples_["127.0.0.1"].size() == 10 && other["127.0.0.1"].size() == 10; },
+      5s));
   EXPECT_EQ(a.stats().replies, 10u);
   EXPECT_EQ(b.stats().replies, 10u);
   // Raw sockets see every echo reply on the host: each saw the other's and ignored it.
@@ -110,7 +113,8 @@ TEST_F(IcmpProberTest, TargetsCanBeAddedAndRemovedWhileRunning) {
   self = &prober;
   ASSERT_TRUE(prober.addTarget("127.0.0.5", {.interval = 50ms, .timeout = 500ms}));
   ASSERT_TRUE(prober.start()) << "targets added before start() begin at start()";
-  ASSERT_TRUE(runUntil(io_, [&] { return samples_["127.0.0.6"].size() >= 5; }, 5s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return samples_["127.0.0.6"].size() >= 5; }, 5s));
   EXPECT_EQ(samples_["127.0.0.5"].size(), 3u) << "no sample after removal";
   EXPECT_EQ(prober.targetCount(), 1u);
   EXPECT_FALSE(prober.removeTarget("127.0.0.5"));
@@ -138,7 +142,8 @@ TEST_F(IcmpProberTest, SendsAreSpreadAcrossTheIntervalNotBurst) {
     const std::string a = "127.0.1." + std::to_string(i + 1);
     ASSERT_TRUE(prober.addTarget(a, {.interval = 1s, .timeout = 1s, .max_probes = 1}));
   }
-  ASSERT_TRUE(runUntil(io_, [&] { return total() == 200; }, 5s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return total() == 200; }, 5s));
   std::size_t sent = 0, biggest = 0;
   for (const auto& [ns, n] : batches) {
     sent += n;
@@ -215,11 +220,14 @@ TEST_F(IcmpProberTest, StopAndStartAgainProbesEachTargetOnce) {
   IcmpProber prober(io_, clock_, [&](const ReachSample& s) { samples_[s.target].push_back(s); });
   ASSERT_TRUE(prober.start());
   ASSERT_TRUE(prober.addTarget("127.0.0.1", {.interval = 50ms, .timeout = 500ms, .max_probes = 3}));
-  ASSERT_TRUE(runUntil(io_, [&] { return total() == 3; }, 5s));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return total() == 3; }, 5s));
   prober.stop();
   ASSERT_TRUE(prober.start());
-  ASSERT_TRUE(runUntil(io_, [&] { return total() == 6; }, 5s));
-  runUntil(io_, [] { return false; }, 300ms);
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return total() == 6; }, 5s));
+  runUntil(
+      io_, [] { return false; }, 300ms);
   EXPECT_EQ(total(), 6u) << "the target was scheduled once, not twice, after restart";
   EXPECT_EQ(prober.stats().replies, 6u);
 }
@@ -243,11 +251,19 @@ TEST_F(IcmpProberTest, LazilyReadRepliesKeepTheirRttAndAgreeWithReadinessWakeups
   std::vector<double> lazy_rtt, ready_rtt;
   std::size_t lazy_lost = 0, ready_lost = 0;
   IcmpProber lazy(io_, clock_, [&](const ReachSample& s) {
-    if (s.replied) lazy_rtt.push_back(*s.rtt_ms); else ++lazy_lost;
+    if (s.replied)
+      lazy_rtt.push_back(*s.rtt_ms);
+    else
+      ++lazy_lost;
   });
-  IcmpProber ready(io_, clock_, [&](const ReachSample& s) {
-    if (s.replied) ready_rtt.push_back(*s.rtt_ms); else ++ready_lost;
-  }, {.reply_reading = ReplyReading::OnReadiness});
+  IcmpProber ready(io_, clock_,
+                   [&](const ReachSample& s) {
+                     if (s.replied)
+                       ready_rtt.push_back(*s.rtt_ms);
+                     else
+                       ++ready_lost;
+                   },
+                   {.reply_reading = ReplyReading::OnReadiness});
   ASSERT_TRUE(lazy.start());
   ASSERT_TRUE(ready.start());
   constexpr int kTargets = 500, kRounds = 6;
@@ -259,9 +275,13 @@ TEST_F(IcmpProberTest, LazilyReadRepliesKeepTheirRttAndAgreeWithReadinessWakeups
   }
   ASSERT_EQ(lazy.stats().send_quantum_ns, 8'000'000);
   const std::size_t expected = kTargets * kRounds;
-  ASSERT_TRUE(runUntil(io_, [&] {
-    return lazy_rtt.size() + lazy_lost == expected && ready_rtt.size() + ready_lost == expected;
-  }, 20s)) << lazy_rtt.size() << " + " << ready_rtt.size();
+  ASSERT_TRUE(runUntil(
+      io_,
+      [&] {
+        return lazy_rtt.size() + lazy_lost == expected && ready_rtt.size() + ready_lost == expected;
+      },
+      20s))
+      << lazy_rtt.size() << " + " << ready_rtt.size();
   EXPECT_EQ(lazy_lost, 0u);
   EXPECT_EQ(ready_lost, 0u);
 
@@ -290,7 +310,9 @@ TEST_F(IcmpProberTest, TicksNeverExceedTheBurstBound) {
   const auto st = prober.stats();
   ASSERT_EQ(st.send_quantum_ns, 4'000'000);
   ASSERT_EQ(st.burst_bound, 16u);
-  ASSERT_TRUE(runUntil(io_, [&] { return total() == 4000; }, 10s)) << total();
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return total() == 4000; }, 10s))
+      << total();
   std::size_t sent = 0;
   for (std::size_t n : ticks) {
     EXPECT_LE(n, st.burst_bound);
@@ -309,8 +331,10 @@ TEST_F(IcmpProberTest, Ipv4EchoRequestsLeaveWithDontFragmentAndIpIdZero) {
   IcmpProber prober(io_, clock_, [&](const ReachSample& s) { samples_[s.target].push_back(s); },
                     {.mode = SocketMode::Raw});
   ASSERT_TRUE(prober.start());
-  ASSERT_TRUE(prober.addTarget("127.0.0.77", {.interval = 50ms, .timeout = 500ms, .max_probes = 3}));
-  ASSERT_TRUE(runUntil(io_, [&] { return samples_["127.0.0.77"].size() == 3; }, 5s));
+  ASSERT_TRUE(
+      prober.addTarget("127.0.0.77", {.interval = 50ms, .timeout = 500ms, .max_probes = 3}));
+  ASSERT_TRUE(runUntil(
+      io_, [&] { return samples_["127.0.0.77"].size() == 3; }, 5s));
   int requests = 0;
   std::uint8_t buf[2048];
   for (;;) {

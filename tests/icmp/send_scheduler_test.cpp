@@ -123,7 +123,8 @@ TEST(SendSchedulerTest, NextSendableWaitsForAToken) {
   for (std::uint32_t i = 2; i < 2 + SendScheduler::kMinBurst + 1; ++i) s.add(i, 1, 10 * kSec, 0);
   const Nanos late = 20 * kSec;
   EXPECT_EQ(s.burstBound(), SendScheduler::kMinBurst) << "2.5 probes/s: the floor applies";
-  EXPECT_EQ(s.popDue(late, [](std::uint32_t, std::uint32_t) { return true; }), SendScheduler::kMinBurst);
+  EXPECT_EQ(s.popDue(late, [](std::uint32_t, std::uint32_t) { return true; }),
+            SendScheduler::kMinBurst);
   const double rate = 2.0 + (SendScheduler::kMinBurst + 1) / 10.0;
   EXPECT_EQ(s.nextSendable(late),
             late + static_cast<Nanos>(std::ceil(1e9 / (rate * SendScheduler::kBurstFactor))));
@@ -253,7 +254,8 @@ TEST(SendSchedulerTest, StallLongerThanTheIntervalSkipsRounds) {
   for (Nanos t = 0; t < 100 * kMs; t += kMs) sent += s.popDue(t, [](auto, auto) { return true; });
   EXPECT_EQ(sent, 10u);
   // 1 s without a tick: ten rounds fell due; each target goes once, the rest are skipped.
-  for (Nanos t = 1100 * kMs; t < 1200 * kMs; t += kMs) sent += s.popDue(t, [](auto, auto) { return true; });
+  for (Nanos t = 1100 * kMs; t < 1200 * kMs; t += kMs)
+    sent += s.popDue(t, [](auto, auto) { return true; });
   // Each target goes at most twice in the 100 ms after the stall (once for the missed rounds, once
   // on its phase), never ten times.
   EXPECT_GE(sent, 20u);

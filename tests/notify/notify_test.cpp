@@ -11,11 +11,11 @@
 #include <set>
 
 #include "daemon/notify/exec_hook.hpp"
-#include "daemon/service/fault_service.hpp"
 #include "daemon/notify/outbox_sender.hpp"
 #include "daemon/notify/payload.hpp"
-#include "daemon/store/sqlite_store.hpp"
 #include "daemon/runtime/system_clock.hpp"
+#include "daemon/service/fault_service.hpp"
+#include "daemon/store/sqlite_store.hpp"
 #include "tests/support/engine_events.hpp"
 #include "tests/support/http_receiver.hpp"
 #include "tests/support/process.hpp"
@@ -128,8 +128,8 @@ TEST(PayloadTest, AlertmanagerBodyIsAnArrayOfPostableAlerts) {
   f.down_since = f.first_seen;
   f.decision.party = Party::Carrier;
   f.decision.summary = "line side down";
-  faults::Transition t{"F-000003", 1, f.first_seen, "engine", std::nullopt,
-                       faults::FaultState::Open, ""};
+  faults::Transition t{
+      "F-000003", 1, f.first_seen, "engine", std::nullopt, faults::FaultState::Open, ""};
   Circuit c = inventory().circuits[0];
   auto body = alertmanagerBody(eventPayload(f, t, &c), at("2024-07-01T00:00:10Z"));
   ASSERT_TRUE(body);
@@ -175,7 +175,8 @@ TEST(ExecHookTest, ArgumentsArriveVerbatimWithoutAShell) {
   std::ifstream in(out);
   std::string line;
   std::getline(in, line);
-  EXPECT_EQ(line, "[a b; touch " + canary.string() + "][F-000001][$(id)][{unknown}] key=F-000001/1 stdin=20");
+  EXPECT_EQ(line, "[a b; touch " + canary.string() +
+                      "][F-000001][$(id)][{unknown}] key=F-000001/1 stdin=20");
   EXPECT_FALSE(fs::exists(canary));
   fs::remove_all(dir);
 }
@@ -220,7 +221,8 @@ TEST(OutboxSenderTest, DeliversSignedWebhookOncePerTransition) {
   boost::asio::io_context io;
   SystemClock clock;
   ChannelConfig ch{"hook", ChannelKind::Webhook, rx.url() + "/circuitd", "s3cret", {}};
-  OutboxSender sender(io, [&] { return svc.store(); }, {ch}, clock);
+  OutboxSender sender(
+      io, [&] { return svc.store(); }, {ch}, clock);
   sender.start();
   ASSERT_TRUE(drain(io, sender, *svc.store()));
 
@@ -271,9 +273,9 @@ TEST(OutboxSenderTest, WaitsQuietlyWhileNoStoreIsOpen) {
   SystemClock clock;
   RetryPolicy rp;
   rp.poll = std::chrono::milliseconds(5);
-  OutboxSender sender(io, [] { return static_cast<store::Store*>(nullptr); },
-                      {ChannelConfig{"hook", ChannelKind::Webhook, "http://127.0.0.1:9/", "", {}}},
-                      clock, rp);
+  OutboxSender sender(
+      io, [] { return static_cast<store::Store*>(nullptr); },
+      {ChannelConfig{"hook", ChannelKind::Webhook, "http://127.0.0.1:9/", "", {}}}, clock, rp);
   sender.start();
   io.run_for(std::chrono::milliseconds(50));
   EXPECT_EQ(sender.stats().sent, 0u);
@@ -295,8 +297,9 @@ TEST(OutboxSenderTest, RetriesWithBackoffUntilTheReceiverAccepts) {
   RetryPolicy rp;
   rp.base = std::chrono::seconds(5);
   rp.poll = std::chrono::milliseconds(10);
-  OutboxSender sender(io, [&] { return svc.store(); },
-                      {ChannelConfig{"hook", ChannelKind::Webhook, rx.url(), "", {}}}, clock, rp);
+  OutboxSender sender(
+      io, [&] { return svc.store(); },
+      {ChannelConfig{"hook", ChannelKind::Webhook, rx.url(), "", {}}}, clock, rp);
   sender.start();
   auto runUntil = [&](auto pred) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -342,7 +345,8 @@ TEST(OutboxSenderTest, PendingNotificationsGoOutAfterARestartAndNeverTwice) {
     auto st = store::SqliteStore::open((dir / "s.db").string());
     ASSERT_TRUE(st);
     boost::asio::io_context io;
-    OutboxSender sender(io, [&] { return st->get(); }, chans, clock);
+    OutboxSender sender(
+        io, [&] { return st->get(); }, chans, clock);
     sender.start();
     ASSERT_TRUE(drain(io, sender, **st));
   }
@@ -351,7 +355,7 @@ TEST(OutboxSenderTest, PendingNotificationsGoOutAfterARestartAndNeverTwice) {
   std::multiset<std::string> seen;
   for (const auto& r : reqs) seen.insert(r.target + " " + r.headers.at("idempotency-key"));
   EXPECT_EQ(seen, (std::multiset<std::string>{"/a F-000001/1", "/a F-000001/2", "/b F-000001/1",
-                                               "/b F-000001/2"}));
+                                              "/b F-000001/2"}));
   fs::remove_all(dir);
 }
 
@@ -369,7 +373,8 @@ TEST(OutboxSenderTest, ExecHookChannelRunsTheProgramPerTransition) {
   ch.kind = ChannelKind::Exec;
   ch.argv = {CIRCUITD_BINARY_DIR "/tests/notify/hook_recorder", (dir / "hook.log").string(),
              "{fault_id}", "{state}", "{party}"};
-  OutboxSender sender(io, [&] { return svc.store(); }, {ch}, clock);
+  OutboxSender sender(
+      io, [&] { return svc.store(); }, {ch}, clock);
   sender.start();
   ASSERT_TRUE(drain(io, sender, *svc.store()));
   std::ifstream in(dir / "hook.log");
@@ -416,8 +421,10 @@ TEST(AlertmanagerIntegrationTest, RealAlertmanagerShowsTheFaultAndItsResolution)
   ASSERT_TRUE(svc.start(inventory(), now));
   svc.onEvent(down("L1", now - std::chrono::minutes(3)));
   boost::asio::io_context io;
-  ChannelConfig ch{"am", ChannelKind::Alertmanager, "http://127.0.0.1:" + std::to_string(port), "", {}};
-  OutboxSender sender(io, [&] { return svc.store(); }, {ch}, clock);
+  ChannelConfig ch{
+      "am", ChannelKind::Alertmanager, "http://127.0.0.1:" + std::to_string(port), "", {}};
+  OutboxSender sender(
+      io, [&] { return svc.store(); }, {ch}, clock);
   sender.start();
   ASSERT_TRUE(drain(io, sender, *svc.store()));
   json alerts = json::parse(httpGet("127.0.0.1", port, "/api/v2/alerts"));
@@ -431,7 +438,8 @@ TEST(AlertmanagerIntegrationTest, RealAlertmanagerShowsTheFaultAndItsResolution)
   // The periodic refresh re-sends the firing alert and pushes its end forward.
   // A minute later (a fake clock for the refreshing sender, no sleeping):
   FakeClock later(clock.now() + std::chrono::minutes(1));
-  OutboxSender refresher(io, [&] { return svc.store(); }, {ch}, later);
+  OutboxSender refresher(
+      io, [&] { return svc.store(); }, {ch}, later);
   ASSERT_EQ(svc.activeEvents().size(), 1u);
   refresher.refreshAlertmanager(svc.activeEvents());
   io.run_for(std::chrono::milliseconds(500));
@@ -440,12 +448,14 @@ TEST(AlertmanagerIntegrationTest, RealAlertmanagerShowsTheFaultAndItsResolution)
   EXPECT_GT(alerts[0]["endsAt"].get<std::string>(), ends);
 
   // Silences match on circuitd's labels: a silence on the circuit suppresses the alert.
-  const json silence = {{"matchers", json::array({{{"name", "circuit"}, {"value", "L1"},
-                                                   {"isRegex", false}, {"isEqual", true}}})},
-                        {"startsAt", formatIso(clock.now() - std::chrono::minutes(1))},
-                        {"endsAt", formatIso(clock.now() + std::chrono::hours(1))},
-                        {"createdBy", "circuitd test"},
-                        {"comment", "carrier work on L1"}};
+  const json silence = {
+      {"matchers",
+       json::array(
+           {{{"name", "circuit"}, {"value", "L1"}, {"isRegex", false}, {"isEqual", true}}})},
+      {"startsAt", formatIso(clock.now() - std::chrono::minutes(1))},
+      {"endsAt", formatIso(clock.now() + std::chrono::hours(1))},
+      {"createdBy", "circuitd test"},
+      {"comment", "carrier work on L1"}};
   ASSERT_EQ(httpPost("127.0.0.1", port, "/api/v2/silences", silence.dump()), 200);
   alerts = json::parse(httpGet("127.0.0.1", port, "/api/v2/alerts"));
   ASSERT_EQ(alerts.size(), 1u);

@@ -1,9 +1,8 @@
 // The real circuitd binary, run by the test with a generated configuration on loopback and with
 // NOTIFY_SOCKET pointing at a socket the test reads: what systemd would see.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <regex>
@@ -52,8 +51,8 @@ std::string daemonToml() {
 std::string captureToml(const std::string& key, const std::string& target,
                         const std::string& prefix, const std::string& interval) {
   return "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\ntrap_listen = \"\"\n"
-         "capture_interface = \"cap0\"\n\n" + circuitToml(key, target, interval) +
-         "prefix = \"" + prefix + "\"\n";
+         "capture_interface = \"cap0\"\n\n" +
+         circuitToml(key, target, interval) + "prefix = \"" + prefix + "\"\n";
 }
 
 class DaemonTest : public ::testing::Test {
@@ -102,8 +101,8 @@ class DaemonTest : public ::testing::Test {
 };
 
 TEST_F(DaemonTest, ReadyCarriesCircuitCountsAndSigtermStopsWithinFiveSeconds) {
-  writeFile(config(), daemonToml() + circuitToml("LOOP-A", "127.0.0.1") +
-                          circuitToml("LOOP-B", "127.0.0.2"));
+  writeFile(config(),
+            daemonToml() + circuitToml("LOOP-A", "127.0.0.1") + circuitToml("LOOP-B", "127.0.0.2"));
   auto d = start();
   const std::string ready = notify_.waitFor("READY=1", 10s);
   ASSERT_NE(ready, "") << d->log();
@@ -161,8 +160,8 @@ TEST_F(DaemonTest, InvalidReloadIsRefusedWithItsErrorsLoggedAndTheOldConfigurati
   // The service is back to READY with the running configuration's counts.
   EXPECT_NE(notify_.waitFor("READY=1", 2s, t).find("STATUS=1 circuits"), std::string::npos);
   // A valid configuration afterwards is applied.
-  writeFile(config(), daemonToml() + circuitToml("LOOP-A", "127.0.0.1") +
-                          circuitToml("LOOP-C", "127.0.0.3"));
+  writeFile(config(),
+            daemonToml() + circuitToml("LOOP-A", "127.0.0.1") + circuitToml("LOOP-C", "127.0.0.3"));
   const auto t2 = SteadyClock::now();
   d->signal(SIGHUP);
   ASSERT_TRUE(d->waitForLog("reload applied: +1 -0 ~0 circuits (1 unchanged)", 10s)) << d->log();
@@ -187,14 +186,14 @@ TEST_F(DaemonTest, ReloadKeepsTheStateOfUnchangedCircuitsAndAppliesAddsAndRemova
   ASSERT_TRUE(d->waitForLog("reload applied: +1 -1 ~0 circuits (1 unchanged)", 10s)) << d->log();
   const std::string ready = notify_.waitFor("READY=1", 5s, t);
   // LOOP-A kept "up" through the reload; only the new circuit starts unknown.
-  EXPECT_NE(ready.find("STATUS=2 circuits: 1 up, 0 degraded, 0 down, 1 unknown"),
-            std::string::npos)
+  EXPECT_NE(ready.find("STATUS=2 circuits: 1 up, 0 degraded, 0 down, 1 unknown"), std::string::npos)
       << ready;
   const std::string log = d->log();
   const auto reload_at = log.find("SIGHUP: reloading");
   ASSERT_NE(reload_at, std::string::npos);
   EXPECT_EQ(log.find("circuit LOOP-A:", reload_at), std::string::npos)
-      << "LOOP-A changed state across the reload:\n" << log.substr(reload_at);
+      << "LOOP-A changed state across the reload:\n"
+      << log.substr(reload_at);
   EXPECT_EQ(log.find("circuit LOOP-B:", reload_at), std::string::npos);
   d->signal(SIGTERM);
   EXPECT_EQ(d->wait(5s), 0) << d->log();
@@ -276,7 +275,8 @@ TEST_F(DaemonTest, PassiveCaptureCountsTheCircuitsTrafficOnTheCaptureInterface) 
   ASSERT_TRUE(d->waitForLog("matched to circuits", 30s)) << d->log();
   std::smatch m;
   const std::string log = d->log();
-  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(capture on cap0: (\d+) frames, (\d+) matched)")));
+  ASSERT_TRUE(
+      std::regex_search(log, m, std::regex(R"(capture on cap0: (\d+) frames, (\d+) matched)")));
   EXPECT_GT(std::stol(m[2]), 0) << log;
   const auto t0 = SteadyClock::now();
   d->signal(SIGTERM);

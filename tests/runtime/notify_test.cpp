@@ -5,22 +5,20 @@
 // OpenSSL directly). Alertmanager: Debian's prometheus-alertmanager in the namespace lists the
 // alert.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/support/files.hpp"
 #include "tests/support/http_receiver.hpp"
@@ -69,22 +67,24 @@ class NotifyChannelTest : public ::testing::Test {
   void writeConfig(const std::string& notify) const {
     std::string cfg =
         "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\ntrap_listen = \"\"\n\n"
-        "[store]\npath = \"state/circuitd.db\"\n\n" + notify;
-    for (const auto& [key, target] : {std::pair{"NET-1", "10.202.0.1"},
-                                      std::pair{"NET-2", "10.202.0.2"},
-                                      std::pair{"LOOP-1", "127.0.0.1"}})
+        "[store]\npath = \"state/circuitd.db\"\n\n" +
+        notify;
+    for (const auto& [key, target] :
+         {std::pair{"NET-1", "10.202.0.1"}, std::pair{"NET-2", "10.202.0.2"},
+          std::pair{"LOOP-1", "127.0.0.1"}})
       cfg += std::string("[[circuit]]\nkey = \"") + key + "\"\ncarrier_target = \"" + target +
-             "\"\nprobe_interval = \"100ms\"\nlink_id = \"L-" + key + "\"\nsite = \"site-" +
-             key + "\"\n\n";
+             "\"\nprobe_interval = \"100ms\"\nlink_id = \"L-" + key + "\"\nsite = \"site-" + key +
+             "\"\n\n";
     writeFile(dir_.path() / "circuitd.toml", cfg);
   }
   // The exec hook appends "<idempotency key> <state> <circuit>" per delivery and fails while
   // the gate file is missing.
   void writeConfig() const {
-    writeConfig("[[notify]]\nname = \"hook\"\nkind = \"exec\"\ntimeout = \"5s\"\n"
-                "command = [\"/bin/sh\", \"-c\", \"[ -e '" + gate().string() +
-                "' ] || exit 1; echo \\\"$1 $2 $3\\\" >> '" + sent().string() +
-                "'\", \"hook\", \"{key}\", \"{state}\", \"{circuit}\"]\n\n");
+    writeConfig(
+        "[[notify]]\nname = \"hook\"\nkind = \"exec\"\ntimeout = \"5s\"\n"
+        "command = [\"/bin/sh\", \"-c\", \"[ -e '" +
+        gate().string() + "' ] || exit 1; echo \\\"$1 $2 $3\\\" >> '" + sent().string() +
+        "'\", \"hook\", \"{key}\", \"{state}\", \"{circuit}\"]\n\n");
   }
 
   // Runs argv inside the namespace (`ip netns exec` execs it: the pid is the program's own).
@@ -254,9 +254,10 @@ TEST_F(NotifyChannelTest, AlertmanagerListsTheAlertOfARealOutage) {
   const int port = 19093;
   writeFile(dir_.path() / "am.yml", "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n");
   auto alertmanager = startIn(
-      ns, {am, "--config.file=" + (dir_.path() / "am.yml").string(),
-           "--storage.path=" + (dir_.path() / "am-data").string(),
-           "--web.listen-address=127.0.0.1:" + std::to_string(port), "--cluster.listen-address="},
+      ns,
+      {am, "--config.file=" + (dir_.path() / "am.yml").string(),
+       "--storage.path=" + (dir_.path() / "am-data").string(),
+       "--web.listen-address=127.0.0.1:" + std::to_string(port), "--cluster.listen-address="},
       "alertmanager.log");
   struct Stop {
     Process& p;

@@ -1,12 +1,11 @@
 // The runtime's probe shape without sockets: the registry builds the kinds the configuration
 // turns on and refuses an unknown one; the ICMP and SNMP probes' apply() diffs are pure.
-#include "daemon/runtime/probes.hpp"
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 
 #include "daemon/runtime/icmp_probe.hpp"
+#include "daemon/runtime/probes.hpp"
 #include "daemon/runtime/snmp_probe.hpp"
 
 namespace circuitd::runtime {
@@ -60,8 +59,9 @@ struct RegistryTest : ::testing::Test {
   LoopClock clock{1.0};
   config::Config cfg;
   RuntimeOptions options;
-  ProbeContext ctx{io, clock, [](const Observation&) {}, cfg,
-                   std::make_shared<spdlog::logger>("probe-test"), options};
+  ProbeContext ctx{
+      io,     clock, [](const Observation&) {}, cfg, std::make_shared<spdlog::logger>("probe-test"),
+      options};
 };
 
 TEST_F(RegistryTest, TheConfigurationTurnsOnTrapAndCaptureProbes) {
@@ -144,8 +144,8 @@ TEST(IcmpTargetsTest, AnUnchangedInventoryChangesNothing) {
 TEST(IcmpTargetsTest, ReloadRemovesGoneTargetsAddsNewOnesAndReaddsChangedIntervals) {
   const auto running = wantedIcmpTargets(fleet(), "");
   Inventory next = fleet();
-  next.circuits[0].customer_target = "10.1.0.9";        // 10.1.0.1 gone, 10.1.0.9 new
-  next.circuits.pop_back();                             // 10.0.0.2 now only B's 10 s
+  next.circuits[0].customer_target = "10.1.0.9";  // 10.1.0.1 gone, 10.1.0.9 new
+  next.circuits.pop_back();                       // 10.0.0.2 now only B's 10 s
   const auto c = diffIcmpTargets(running, wantedIcmpTargets(next, ""));
   EXPECT_EQ(c.remove, (Names{"10.0.0.2", "10.1.0.1"}));
   const std::vector<std::pair<std::string, Duration>> added{{"10.0.0.2", seconds{10}},
@@ -196,7 +196,7 @@ TEST(SnmpDevicesTest, AnUnchangedDeviceThatIsNotScheduledIsAddedAgain) {
 
 TEST(SnmpDevicesTest, AChangedDeviceOrInterfaceListIsReaddedAndOthersAreNot) {
   Inventory next = fleet();
-  next.devices[0].snmp.community = "rotated";                     // atn-01 changed
+  next.devices[0].snmp.community = "rotated";                      // atn-01 changed
   next.circuits.push_back(circuit("D", "atn-02", "ge0/0/3", {}));  // atn-02 gets an interface
   auto c = diffSnmpDevices(fleet(), next, scheduledAll(fleet()));
   EXPECT_EQ(c.add, (Names{"atn-01", "atn-02"}));

@@ -39,7 +39,7 @@ TEST(ReloadDiffTest, IdenticalConfigurationsChangeNothing) {
 
 TEST(ReloadDiffTest, AddedRemovedAndChangedCircuitsAreSeparatedFromUnchangedOnes) {
   auto after = base();
-  after.inventory.circuits.erase(after.inventory.circuits.begin());  // A removed
+  after.inventory.circuits.erase(after.inventory.circuits.begin());      // A removed
   after.inventory.circuits[0].probe_interval = std::chrono::seconds{5};  // B changed
   Circuit d;
   d.key = "D";
@@ -90,8 +90,7 @@ TEST(ReloadDiffTest, SettingsThatNeedARestartAreNamedByKeyPath) {
   after.http.listen = "127.0.0.1:9999";
   after.daemon.trap_listen = "127.0.0.1:1162";
   auto diff = diffConfig(base(), after);
-  EXPECT_EQ(diff.restart_required,
-            (Keys{"daemon.trap_listen", "store.path", "http.listen"}));
+  EXPECT_EQ(diff.restart_required, (Keys{"daemon.trap_listen", "store.path", "http.listen"}));
   EXPECT_TRUE(diff.empty());  // nothing that reload applies live
 }
 
@@ -109,16 +108,12 @@ TEST(ReloadDiffTest, ChangedNotificationChannelsNeedARestart) {
 }
 
 TEST(StatusLineTest, CountsEveryStateOnce) {
-  std::map<std::string, CircuitState> m{{"a", CircuitState::Up},
-                                        {"b", CircuitState::Down},
-                                        {"c", CircuitState::Unknown},
-                                        {"d", CircuitState::Up},
-                                        {"e", CircuitState::Maintenance},
-                                        {"f", CircuitState::Degraded}};
+  std::map<std::string, CircuitState> m{
+      {"a", CircuitState::Up}, {"b", CircuitState::Down},        {"c", CircuitState::Unknown},
+      {"d", CircuitState::Up}, {"e", CircuitState::Maintenance}, {"f", CircuitState::Degraded}};
   auto c = countStates(m);
   EXPECT_EQ(c.total(), 6u);
-  EXPECT_EQ(statusLine(c),
-            "6 circuits: 2 up, 1 degraded, 1 down, 1 unknown, 1 maintenance");
+  EXPECT_EQ(statusLine(c), "6 circuits: 2 up, 1 degraded, 1 down, 1 unknown, 1 maintenance");
 }
 
 }  // namespace

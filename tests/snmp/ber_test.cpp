@@ -1,14 +1,14 @@
 // The v2c GET hot path's encoder and in-place decoder, checked against net-snmp's own BER
 // (snmp_build / snmp_parse) and under random mutation.
+#include "probes/snmp/ber.hpp"
+
 #include <gtest/gtest.h>
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
 
 #include <cstring>
 #include <random>
 
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
-
-#include "probes/snmp/ber.hpp"
 #include "probes/snmp/net_snmp.hpp"
 #include "probes/snmp/poll_codec.hpp"
 
@@ -63,36 +63,59 @@ void addVar(netsnmp_pdu* pdu, const Oid& o, const VarValue& v) {
   using T = VarValue::Type;
   long i = static_cast<long>(v.integer);
   unsigned long u = static_cast<unsigned long>(v.integer);
-  counter64 c64{static_cast<unsigned long>(v.counter64 >> 32), static_cast<unsigned long>(v.counter64 & 0xffffffffu)};
+  counter64 c64{static_cast<unsigned long>(v.counter64 >> 32),
+                static_cast<unsigned long>(v.counter64 & 0xffffffffu)};
   std::vector<oid> objid(v.oid.begin(), v.oid.end());
   switch (v.type) {
-    case T::Integer: snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_INTEGER, &i, sizeof i); break;
-    case T::Counter32: snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_COUNTER, &u, sizeof u); break;
-    case T::Gauge32: snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_GAUGE, &u, sizeof u); break;
-    case T::TimeTicks: snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_TIMETICKS, &u, sizeof u); break;
-    case T::Counter64: snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_COUNTER64, &c64, sizeof c64); break;
+    case T::Integer:
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_INTEGER, &i, sizeof i);
+      break;
+    case T::Counter32:
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_COUNTER, &u, sizeof u);
+      break;
+    case T::Gauge32:
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_GAUGE, &u, sizeof u);
+      break;
+    case T::TimeTicks:
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_TIMETICKS, &u, sizeof u);
+      break;
+    case T::Counter64:
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_COUNTER64, &c64, sizeof c64);
+      break;
     case T::OctetString:
-      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_OCTET_STR, v.text.data(), v.text.size());
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_OCTET_STR, v.text.data(),
+                            v.text.size());
       break;
     case T::IpAddress:
-      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_IPADDRESS, v.text.data(), v.text.size());
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_IPADDRESS, v.text.data(),
+                            v.text.size());
       break;
     case T::Opaque:
-      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_OPAQUE, v.text.data(), v.text.size());
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_OPAQUE, v.text.data(),
+                            v.text.size());
       break;
     case T::ObjectId:
-      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_OBJECT_ID, objid.data(), objid.size() * sizeof(oid));
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_OBJECT_ID, objid.data(),
+                            objid.size() * sizeof(oid));
       break;
-    case T::NoSuchObject: snmp_pdu_add_variable(pdu, name.data(), name.size(), SNMP_NOSUCHOBJECT, nullptr, 0); break;
-    case T::NoSuchInstance: snmp_pdu_add_variable(pdu, name.data(), name.size(), SNMP_NOSUCHINSTANCE, nullptr, 0); break;
-    case T::EndOfMibView: snmp_pdu_add_variable(pdu, name.data(), name.size(), SNMP_ENDOFMIBVIEW, nullptr, 0); break;
-    case T::Null: snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_NULL, nullptr, 0); break;
+    case T::NoSuchObject:
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), SNMP_NOSUCHOBJECT, nullptr, 0);
+      break;
+    case T::NoSuchInstance:
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), SNMP_NOSUCHINSTANCE, nullptr, 0);
+      break;
+    case T::EndOfMibView:
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), SNMP_ENDOFMIBVIEW, nullptr, 0);
+      break;
+    case T::Null:
+      snmp_pdu_add_variable(pdu, name.data(), name.size(), ASN_NULL, nullptr, 0);
+      break;
   }
 }
 
 /// A v2c Response built by net-snmp.
-Bytes netSnmpResponse(const std::string& community, std::int32_t reqid, const std::vector<VarBind>& vbs,
-                      long errstat = 0, long errindex = 0) {
+Bytes netSnmpResponse(const std::string& community, std::int32_t reqid,
+                      const std::vector<VarBind>& vbs, long errstat = 0, long errindex = 0) {
   detail::ensureNetSnmp();
   netsnmp_pdu* pdu = snmp_pdu_create(SNMP_MSG_RESPONSE);
   pdu->reqid = reqid;
@@ -116,18 +139,28 @@ std::vector<VarBind> answer(const PduPlan& plan, std::uint64_t octets) {
     VarBind vb;
     vb.oid = plan.oids[i];
     switch (plan.slots[i].field) {
-      case Field::SysUpTime: vb.value = val(VarValue::Type::TimeTicks, 123456); break;
-      case Field::Oper: case Field::Admin: vb.value = val(VarValue::Type::Integer, 1); break;
-      case Field::HcIn: case Field::HcOut:
+      case Field::SysUpTime:
+        vb.value = val(VarValue::Type::TimeTicks, 123456);
+        break;
+      case Field::Oper:
+      case Field::Admin:
+        vb.value = val(VarValue::Type::Integer, 1);
+        break;
+      case Field::HcIn:
+      case Field::HcOut:
         vb.value = val(VarValue::Type::Counter64);
         vb.value.counter64 = octets;
         break;
-      case Field::HighSpeed: vb.value = val(VarValue::Type::Gauge32, 10000); break;
+      case Field::HighSpeed:
+        vb.value = val(VarValue::Type::Gauge32, 10000);
+        break;
       case Field::NameCheck:
         vb.value = val(VarValue::Type::OctetString);
         vb.value.text = "GE0/2/" + std::to_string(plan.slots[i].iface);
         break;
-      default: vb.value = val(VarValue::Type::Counter32, 4000000000LL); break;
+      default:
+        vb.value = val(VarValue::Type::Counter32, 4000000000LL);
+        break;
     }
     out.push_back(vb);
   }
@@ -206,7 +239,9 @@ TEST(BerTest, NetSnmpParsesTheEncodedRequestBack) {
 TEST(BerTest, ReadsEveryValueTypeNetSnmpEncodes) {
   const Oid base = *parseOid("1.3.6.1.4.1.99999.1");
   std::vector<VarBind> vbs;
-  auto add = [&](VarValue v) { vbs.push_back(VarBind{oidCat(base, {static_cast<std::uint32_t>(vbs.size())}), v}); };
+  auto add = [&](VarValue v) {
+    vbs.push_back(VarBind{oidCat(base, {static_cast<std::uint32_t>(vbs.size())}), v});
+  };
   using T = VarValue::Type;
   add(val(T::Integer, -123456));
   add(val(T::Integer, 2147483647));
@@ -343,11 +378,21 @@ TEST(BerTest, RandomMutationsOfARealReplyNeverCrashOrOverread) {
     for (int e = 0; e < edits; ++e) {
       const std::size_t at = rng() % m.size();
       switch (rng() % 5) {
-        case 0: m[at] = static_cast<std::uint8_t>(rng()); break;                  // random byte
-        case 1: m[at] ^= static_cast<std::uint8_t>(1u << (rng() % 8)); break;      // bit flip
-        case 2: m.resize(at + 1); break;                                           // truncate
-        case 3: m.insert(m.begin() + static_cast<std::ptrdiff_t>(at), static_cast<std::uint8_t>(rng())); break;
-        case 4: m[at] = static_cast<std::uint8_t>(0x80 | (rng() % 8)); break;      // long-form length
+        case 0:
+          m[at] = static_cast<std::uint8_t>(rng());
+          break;  // random byte
+        case 1:
+          m[at] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+          break;  // bit flip
+        case 2:
+          m.resize(at + 1);
+          break;  // truncate
+        case 3:
+          m.insert(m.begin() + static_cast<std::ptrdiff_t>(at), static_cast<std::uint8_t>(rng()));
+          break;
+        case 4:
+          m[at] = static_cast<std::uint8_t>(0x80 | (rng() % 8));
+          break;  // long-form length
       }
       if (m.empty()) m.push_back(0x30);
     }

@@ -39,7 +39,11 @@ class CircuitctlPollTest : public SnmpdSuite {
 
 TEST_F(CircuitctlPollTest, JsonShowsStatusCountersAndRatesOnSecondPoll) {
   std::string out;
-  ASSERT_EQ(ctl({"poll", target(), "--community", "public", "--if", "lo", "--interval", "1.1", "--json"}, &out), 0) << out;
+  ASSERT_EQ(
+      ctl({"poll", target(), "--community", "public", "--if", "lo", "--interval", "1.1", "--json"},
+          &out),
+      0)
+      << out;
   auto j = nlohmann::json::parse(out.substr(out.find('{')));
   ASSERT_EQ(j["polls"].size(), 2u);
   EXPECT_TRUE(j["polls"][0]["reachable"].get<bool>());
@@ -54,8 +58,8 @@ TEST_F(CircuitctlPollTest, JsonShowsStatusCountersAndRatesOnSecondPoll) {
 
 TEST_F(CircuitctlPollTest, V3AuthPrivTextOutput) {
   std::string out;
-  ASSERT_EQ(ctl({"poll", target(), "--user", "sha256user", "--auth-proto", "SHA-256", "--auth-key", "authpass256",
-                 "--priv-proto", "AES", "--priv-key", "privpass256", "--if", "lo"},
+  ASSERT_EQ(ctl({"poll", target(), "--user", "sha256user", "--auth-proto", "SHA-256", "--auth-key",
+                 "authpass256", "--priv-proto", "AES", "--priv-key", "privpass256", "--if", "lo"},
                 &out),
             0)
       << out;
@@ -65,8 +69,8 @@ TEST_F(CircuitctlPollTest, V3AuthPrivTextOutput) {
 
 TEST_F(CircuitctlPollTest, WrongKeyExitsWithAuthenticationFailure) {
   std::string out;
-  EXPECT_EQ(ctl({"poll", target(), "--user", "shauser", "--auth-key", "wrongpass1", "--priv-key", "privpass123",
-                 "--if", "lo"},
+  EXPECT_EQ(ctl({"poll", target(), "--user", "shauser", "--auth-key", "wrongpass1", "--priv-key",
+                 "privpass123", "--if", "lo"},
                 &out),
             4);
   EXPECT_NE(out.find("authentication failure"), std::string::npos) << out;
@@ -74,7 +78,9 @@ TEST_F(CircuitctlPollTest, WrongKeyExitsWithAuthenticationFailure) {
 
 TEST_F(CircuitctlPollTest, NoAnswerExitsWithTimeout) {
   std::string out;
-  EXPECT_EQ(ctl({"poll", target(), "--community", "wrong", "--timeout", "0.2", "--retries", "1"}, &out), 3);
+  EXPECT_EQ(
+      ctl({"poll", target(), "--community", "wrong", "--timeout", "0.2", "--retries", "1"}, &out),
+      3);
   EXPECT_NE(out.find("timeout"), std::string::npos) << out;
 }
 

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "probes/snmp/counters.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace circuitd;
 using namespace circuitd::snmp;

@@ -4,9 +4,8 @@
 // port, wrong PDU type, oversized length) and the genuine reply after it, or drops the first
 // requests, or sets error-status. The poller must count and drop every bad datagram, never
 // accept one, and keep its retry and backoff behaviour.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -37,8 +36,17 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-enum class Mode { PassThrough, DropFirst, Truncated, WrongCommunity, WrongRequestId, WrongSourcePort,
-                  WrongPduType, OversizedLength, ErrorStatus };
+enum class Mode {
+  PassThrough,
+  DropFirst,
+  Truncated,
+  WrongCommunity,
+  WrongRequestId,
+  WrongSourcePort,
+  WrongPduType,
+  OversizedLength,
+  ErrorStatus
+};
 
 /// Offset of the content of the TLV whose header starts at `at`.
 std::size_t contentOf(const Bytes& b, std::size_t at) {
@@ -70,7 +78,8 @@ class Socket {
 /// The proxy between the poller and snmpd.
 class MutatingProxy {
  public:
-  MutatingProxy(std::uint16_t upstream, Mode mode, int n = 1) : upstream_(upstream), mode_(mode), n_(n) {
+  MutatingProxy(std::uint16_t upstream, Mode mode, int n = 1)
+      : upstream_(upstream), mode_(mode), n_(n) {
     thread_ = std::thread([this] { run(); });
   }
   ~MutatingProxy() {
@@ -110,33 +119,46 @@ class MutatingProxy {
 
   void reply(const Client& c, Bytes b) {
     ResponseView r;
-    const bool is_get = parseResponse(b.data(), b.size(), r) == ResponseCheck::Ok && get_ids_.count(r.request_id);
-    if (!is_get || mode_ == Mode::PassThrough || mode_ == Mode::DropFirst) return sendTo(front_.fd(), b, c.addr);
+    const bool is_get =
+        parseResponse(b.data(), b.size(), r) == ResponseCheck::Ok && get_ids_.count(r.request_id);
+    if (!is_get || mode_ == Mode::PassThrough || mode_ == Mode::DropFirst)
+      return sendTo(front_.fd(), b, c.addr);
     ++mutated_;
     // Offsets of the fields in the genuine reply.
     std::size_t p = contentOf(b, 0);
-    p = contentOf(b, p) + b[p + 1];                 // past version
+    p = contentOf(b, p) + b[p + 1];  // past version
     const std::size_t community = contentOf(b, p);
-    const std::size_t pdu = community + b[p + 1];   // communities here are short
+    const std::size_t pdu = community + b[p + 1];  // communities here are short
     const std::size_t rid = contentOf(b, pdu);
     const std::size_t err = contentOf(b, rid) + b[rid + 1];
     Bytes bad = b;
     switch (mode_) {
-      case Mode::Truncated: bad.resize(bad.size() - 7); break;
-      case Mode::WrongCommunity: bad[community] ^= 0x20; break;
-      case Mode::WrongRequestId: bad[contentOf(b, rid) + b[rid + 1] - 1] ^= 0x01; break;
-      case Mode::WrongPduType: bad[pdu] = 0xa0; break;
+      case Mode::Truncated:
+        bad.resize(bad.size() - 7);
+        break;
+      case Mode::WrongCommunity:
+        bad[community] ^= 0x20;
+        break;
+      case Mode::WrongRequestId:
+        bad[contentOf(b, rid) + b[rid + 1] - 1] ^= 0x01;
+        break;
+      case Mode::WrongPduType:
+        bad[pdu] = 0xa0;
+        break;
       case Mode::OversizedLength: {
         bad = Bytes{0x30, 0x84, 0x7f, 0xff, 0xff, 0xff};
         bad.insert(bad.end(), b.begin() + static_cast<std::ptrdiff_t>(contentOf(b, 0)), b.end());
         break;
       }
       case Mode::ErrorStatus:
-        bad[contentOf(b, err)] = 5;                               // genErr
-        bad[contentOf(b, err + 3)] = 1;                           // at varbind 1
-        return sendTo(front_.fd(), bad, c.addr);                  // no genuine reply
-      case Mode::WrongSourcePort: sendTo(other_.fd(), b, c.addr); break;
-      default: break;
+        bad[contentOf(b, err)] = 5;               // genErr
+        bad[contentOf(b, err + 3)] = 1;           // at varbind 1
+        return sendTo(front_.fd(), bad, c.addr);  // no genuine reply
+      case Mode::WrongSourcePort:
+        sendTo(other_.fd(), b, c.addr);
+        break;
+      default:
+        break;
     }
     if (mode_ != Mode::WrongSourcePort) sendTo(front_.fd(), bad, c.addr);
     std::this_thread::sleep_for(10ms);  // the broken one is read first
@@ -162,7 +184,8 @@ class MutatingProxy {
         if (!(fds[i].revents & POLLIN)) continue;
         sockaddr_in from{};
         socklen_t fl = sizeof from;
-        const auto n = ::recvfrom(fds[i].fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fl);
+        const auto n = ::recvfrom(fds[i].fd, buf.data(), buf.size(), 0,
+                                  reinterpret_cast<sockaddr*>(&from), &fl);
         if (n <= 0) continue;
         Bytes d(buf.begin(), buf.begin() + n);
         if (i > 0) {
@@ -204,7 +227,6 @@ class MutatingProxy {
 
 class FastPathTest : public SnmpdSuite {
  protected:
-
   static PollTarget target(std::uint16_t port) {
     PollTarget t;
     t.device = "d";
@@ -237,7 +259,6 @@ class FastPathTest : public SnmpdSuite {
     EXPECT_EQ(st.dropped.total(), st.dropped.*counter);
     EXPECT_EQ(st.timeouts, 0u);
   }
-
 };
 
 }  // namespace

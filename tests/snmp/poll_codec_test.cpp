@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "probes/snmp/poll_codec.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace circuitd;
 using namespace circuitd::snmp;
@@ -55,15 +55,37 @@ std::vector<VarBind> answer(const PduPlan& plan, std::uint32_t uptime, std::uint
     VarBind vb;
     vb.oid = plan.oids[i];
     switch (plan.slots[i].field) {
-      case Field::SysUpTime: vb.value = v(VarValue::Type::TimeTicks, uptime); break;
-      case Field::Oper: case Field::Admin: vb.value = v(VarValue::Type::Integer, 1); break;
-      case Field::HcIn: case Field::HcOut: vb.value = c64(octets); break;
-      case Field::In32: case Field::Out32: vb.value = v(VarValue::Type::Counter32, static_cast<std::int64_t>(octets & 0xffffffff)); break;
-      case Field::HighSpeed: vb.value = v(VarValue::Type::Gauge32, 1000); break;
-      case Field::LastChange: case Field::DiscontinuityTime: vb.value = v(VarValue::Type::TimeTicks, 0); break;
-      case Field::NameCheck: vb.value = str(name); break;
-      case Field::Metric: vb.value = v(VarValue::Type::Integer, -1234); break;
-      default: vb.value = v(VarValue::Type::Counter32, 0); break;
+      case Field::SysUpTime:
+        vb.value = v(VarValue::Type::TimeTicks, uptime);
+        break;
+      case Field::Oper:
+      case Field::Admin:
+        vb.value = v(VarValue::Type::Integer, 1);
+        break;
+      case Field::HcIn:
+      case Field::HcOut:
+        vb.value = c64(octets);
+        break;
+      case Field::In32:
+      case Field::Out32:
+        vb.value = v(VarValue::Type::Counter32, static_cast<std::int64_t>(octets & 0xffffffff));
+        break;
+      case Field::HighSpeed:
+        vb.value = v(VarValue::Type::Gauge32, 1000);
+        break;
+      case Field::LastChange:
+      case Field::DiscontinuityTime:
+        vb.value = v(VarValue::Type::TimeTicks, 0);
+        break;
+      case Field::NameCheck:
+        vb.value = str(name);
+        break;
+      case Field::Metric:
+        vb.value = v(VarValue::Type::Integer, -1234);
+        break;
+      default:
+        vb.value = v(VarValue::Type::Counter32, 0);
+        break;
     }
     out.push_back(vb);
   }
@@ -74,7 +96,8 @@ std::vector<VarBind> answer(const PduPlan& plan, std::uint32_t uptime, std::uint
 
 TEST(ResolveInterfacesTest, ExactThenCaseInsensitiveMatch) {
   ResolutionTables t;
-  t.names = {nameRow(1, "lo"), nameRow(5, "GigabitEthernet0/2/0"), nameRow(6, "GigabitEthernet0/2/1")};
+  t.names = {nameRow(1, "lo"), nameRow(5, "GigabitEthernet0/2/0"),
+             nameRow(6, "GigabitEthernet0/2/1")};
   auto r = resolveInterfaces({"GigabitEthernet0/2/1", "gigabitethernet0/2/0"}, t, nullptr);
   ASSERT_EQ(r.found.size(), 2u);
   EXPECT_EQ(r.found[0].if_index, 6);

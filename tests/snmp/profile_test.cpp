@@ -1,9 +1,10 @@
+#include "probes/snmp/profile.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "config/profile_file.hpp"
-#include "probes/snmp/profile.hpp"
 
 using namespace circuitd;
 using namespace circuitd::snmp;
@@ -44,7 +45,8 @@ TEST(ProfileTest, ShippedHuaweiProfileUsesVerifiedOpticalOids) {
   EXPECT_EQ(rx->index, MetricIndex::EntAliasMapping);
   bool dying = false;
   for (const auto& t : p->traps)
-    dying |= formatOid(t.oid) == "1.3.6.1.4.1.2011.5.25.129.2.1.19" && t.kind == TrapKind::DyingGasp;
+    dying |=
+        formatOid(t.oid) == "1.3.6.1.4.1.2011.5.25.129.2.1.19" && t.kind == TrapKind::DyingGasp;
   EXPECT_TRUE(dying);
 }
 
@@ -60,16 +62,18 @@ TEST(ProfileTest, ShippedZteAndGenericProfilesParse) {
 }
 
 TEST(ProfileTest, UnknownUnitNamesFileLineAndKey) {
-  auto p = parseProfile("name = \"x\"\n[[metric]]\nname = \"rx_power_dbm\"\noid = \"1.3.6.1\"\nunit = \"furlongs\"\n",
-                        "x.toml");
+  auto p = parseProfile(
+      "name = \"x\"\n[[metric]]\nname = \"rx_power_dbm\"\noid = \"1.3.6.1\"\nunit = \"furlongs\"\n",
+      "x.toml");
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().where, "x.toml:5:1 metric[0].unit");
   EXPECT_NE(p.error().what.find("furlongs"), std::string::npos);
 }
 
 TEST(ProfileTest, SymbolicOidIsRejectedWithLocation) {
-  auto p = parseProfile("name = \"x\"\n[[trap]]\nname = \"t\"\noid = \"IF-MIB::linkDown\"\nkind = \"link_down\"\n",
-                        "y.toml");
+  auto p = parseProfile(
+      "name = \"x\"\n[[trap]]\nname = \"t\"\noid = \"IF-MIB::linkDown\"\nkind = \"link_down\"\n",
+      "y.toml");
   ASSERT_FALSE(p);
   EXPECT_NE(p.error().where.find("y.toml:4"), std::string::npos);
   EXPECT_NE(p.error().where.find("trap[0].oid"), std::string::npos);

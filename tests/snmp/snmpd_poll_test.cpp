@@ -14,7 +14,6 @@ namespace {
 
 class SnmpdPollTest : public SnmpdSuite {
  protected:
-
   PollTarget target(const std::string& name, std::vector<std::string> ifs = {"lo"}) {
     PollTarget t;
     t.device = name;
@@ -37,7 +36,6 @@ class SnmpdPollTest : public SnmpdSuite {
     t.credentials.priv_key = priv;
     return t;
   }
-
 };
 
 void expectLoopbackSample(const RoundResult& r) {
@@ -83,13 +81,17 @@ TEST_F(SnmpdPollTest, SecondPollGivesRatesWithoutResolvingAgain) {
 
 TEST_F(SnmpdPollTest, V3AuthPrivWithShaAndAes128) {
   PollHarness h;
-  ASSERT_EQ(h.add(v3("d3", SnmpCredentials::AuthProto::Sha, "shauser", "authpass123", "privpass123")), "");
+  ASSERT_EQ(
+      h.add(v3("d3", SnmpCredentials::AuthProto::Sha, "shauser", "authpass123", "privpass123")),
+      "");
   expectLoopbackSample(h.round("d3"));
 }
 
 TEST_F(SnmpdPollTest, V3AuthPrivWithSha256AndAes128) {
   PollHarness h;
-  ASSERT_EQ(h.add(v3("d4", SnmpCredentials::AuthProto::Sha256, "sha256user", "authpass256", "privpass256")), "");
+  ASSERT_EQ(h.add(v3("d4", SnmpCredentials::AuthProto::Sha256, "sha256user", "authpass256",
+                     "privpass256")),
+            "");
   expectLoopbackSample(h.round("d4"));
   // The second round reuses the discovered engine ID and time window.
   expectLoopbackSample(h.round("d4"));
@@ -97,7 +99,9 @@ TEST_F(SnmpdPollTest, V3AuthPrivWithSha256AndAes128) {
 
 TEST_F(SnmpdPollTest, V3WrongAuthKeyIsAnAuthenticationFailure) {
   PollHarness h;
-  ASSERT_EQ(h.add(v3("bad", SnmpCredentials::AuthProto::Sha, "shauser", "wrongpass1", "privpass123")), "");
+  ASSERT_EQ(
+      h.add(v3("bad", SnmpCredentials::AuthProto::Sha, "shauser", "wrongpass1", "privpass123")),
+      "");
   auto r = h.round("bad");
   ASSERT_TRUE(r.device.has_value());
   EXPECT_FALSE(r.device->reachable);
@@ -123,7 +127,9 @@ TEST_F(SnmpdPollTest, V3WrongPrivKeyLooksLikeATimeout) {
 
 TEST_F(SnmpdPollTest, V3UnknownUserIsAnAuthenticationFailure) {
   PollHarness h;
-  ASSERT_EQ(h.add(v3("nouser", SnmpCredentials::AuthProto::Sha, "nosuchuser", "authpass123", "privpass123")), "");
+  ASSERT_EQ(h.add(v3("nouser", SnmpCredentials::AuthProto::Sha, "nosuchuser", "authpass123",
+                     "privpass123")),
+            "");
   auto r = h.round("nouser");
   ASSERT_TRUE(r.device.has_value());
   EXPECT_EQ(r.device->error, "authentication failure");

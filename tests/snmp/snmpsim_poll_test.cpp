@@ -28,7 +28,8 @@ class SnmpsimPollTest : public ::testing::Test {
   static void SetUpTestSuite() {
     agent_ = new SnmpsimAgent();
     std::string err;
-    if (!agent_->start("huawei-atn", &err)) start_error_ = err.empty() ? "snmpsimd did not start" : err;
+    if (!agent_->start("huawei-atn", &err))
+      start_error_ = err.empty() ? "snmpsimd did not start" : err;
   }
   static void TearDownTestSuite() {
     delete agent_;
@@ -61,9 +62,12 @@ class SnmpsimPollTest : public ::testing::Test {
     set("huawei-atn", {{kUptime, 't', "100000"},
                        {kIfX + ".1.5", 's', "GigabitEthernet0/2/0"},
                        {kIfX + ".1.6", 's', "GigabitEthernet0/2/1"},
-                       {kIfX + ".6.6", 'C', "1000"}, {kIfX + ".10.6", 'C', "2000"},
-                       {kIfX + ".6.5", 'C', "1000"}, {kIfX + ".10.5", 'C', "2000"},
-                       {kIfX + ".19.6", 't', "0"}, {kIf + ".14.6", 'c', "0"},
+                       {kIfX + ".6.6", 'C', "1000"},
+                       {kIfX + ".10.6", 'C', "2000"},
+                       {kIfX + ".6.5", 'C', "1000"},
+                       {kIfX + ".10.5", 'C', "2000"},
+                       {kIfX + ".19.6", 't', "0"},
+                       {kIf + ".14.6", 'c', "0"},
                        {"1.3.6.1.4.1.2011.5.25.31.1.1.3.1.8.16842753", 'i', "-1234"}});
   }
 
@@ -84,7 +88,10 @@ const InterfaceSample* find(const RoundResult& r, const std::string& name) {
 TEST_F(SnmpsimPollTest, HuaweiOpticalPowerFromEntityExtentTable) {
   resetHuawei();
   PollHarness h;
-  ASSERT_EQ(h.add(target("huawei-atn", {"GigabitEthernet0/2/0", "GigabitEthernet0/2/1", "GigabitEthernet0/2/2"}, "huawei")), "");
+  ASSERT_EQ(h.add(target("huawei-atn",
+                         {"GigabitEthernet0/2/0", "GigabitEthernet0/2/1", "GigabitEthernet0/2/2"},
+                         "huawei")),
+            "");
   auto r = h.round("huawei-atn");
   ASSERT_TRUE(r.device && r.device->reachable) << (r.device ? r.device->error : "no DevicePoll");
   ASSERT_EQ(r.samples.size(), 3u);
@@ -93,9 +100,9 @@ TEST_F(SnmpsimPollTest, HuaweiOpticalPowerFromEntityExtentTable) {
   const auto* old = find(r, "GigabitEthernet0/2/2");
   ASSERT_TRUE(uni && up && old);
   EXPECT_FALSE(uni->rx_power_dbm.has_value());  // electrical UNI: no transceiver row
-  EXPECT_DOUBLE_EQ(*up->rx_power_dbm, -12.34);    // dBm x 100
+  EXPECT_DOUBLE_EQ(*up->rx_power_dbm, -12.34);  // dBm x 100
   EXPECT_DOUBLE_EQ(*up->tx_power_dbm, -2.5);
-  EXPECT_NEAR(*old->rx_power_dbm, 10 * std::log10(50 / 1000.0), 1e-9);   // old firmware: uW
+  EXPECT_NEAR(*old->rx_power_dbm, 10 * std::log10(50 / 1000.0), 1e-9);  // old firmware: uW
   EXPECT_NEAR(*old->tx_power_dbm, 10 * std::log10(300 / 1000.0), 1e-9);
   EXPECT_EQ(old->oper, IfStatus::Down);
   EXPECT_EQ(up->if_index, 6);
@@ -130,8 +137,10 @@ TEST_F(SnmpsimPollTest, ValuesThatChangeBetweenPollsGiveExactRates) {
   auto a = h.round("huawei-atn");
   ASSERT_EQ(a.samples.size(), 1u);
   // 10 s of agent time later: 12.5 MB in (10 Mbit/s), 25 MB out (20 Mbit/s), 30 input errors.
-  set("huawei-atn", {{kUptime, 't', "101000"}, {kIfX + ".6.6", 'C', "12501000"},
-                     {kIfX + ".10.6", 'C', "25002000"}, {kIf + ".14.6", 'c', "30"}});
+  set("huawei-atn", {{kUptime, 't', "101000"},
+                     {kIfX + ".6.6", 'C', "12501000"},
+                     {kIfX + ".10.6", 'C', "25002000"},
+                     {kIf + ".14.6", 'c', "30"}});
   auto b = h.round("huawei-atn");
   ASSERT_EQ(b.samples.size(), 1u);
   const auto& s = b.samples[0];
@@ -151,7 +160,8 @@ TEST_F(SnmpsimPollTest, RebootNeverShowsAsASpike) {
   set("huawei-atn", {{kIfX + ".6.6", 'C', "900000000000"}, {kIfX + ".10.6", 'C', "900000000000"}});
   ASSERT_EQ(h.round("huawei-atn").samples.size(), 1u);
   // The box rebooted: sysUpTime back to 20 s, counters restarted near zero.
-  set("huawei-atn", {{kUptime, 't', "2000"}, {kIfX + ".6.6", 'C', "5000"}, {kIfX + ".10.6", 'C', "7000"}});
+  set("huawei-atn",
+      {{kUptime, 't', "2000"}, {kIfX + ".6.6", 'C', "5000"}, {kIfX + ".10.6", 'C', "7000"}});
   auto b = h.round("huawei-atn");
   ASSERT_TRUE(b.device.has_value());
   EXPECT_TRUE(b.device->rebooted);
@@ -173,7 +183,8 @@ TEST_F(SnmpsimPollTest, CounterDiscontinuityTimeChangeWithholdsRates) {
   PollHarness h;
   ASSERT_EQ(h.add(target("huawei-atn", {"GigabitEthernet0/2/1"})), "");
   ASSERT_EQ(h.round("huawei-atn").samples.size(), 1u);
-  set("huawei-atn", {{kUptime, 't', "101000"}, {kIfX + ".19.6", 't', "100500"}, {kIfX + ".6.6", 'C', "10"}});
+  set("huawei-atn",
+      {{kUptime, 't', "101000"}, {kIfX + ".19.6", 't', "100500"}, {kIfX + ".6.6", 'C', "10"}});
   auto b = h.round("huawei-atn");
   ASSERT_EQ(b.samples.size(), 1u);
   EXPECT_TRUE(b.samples[0].counter_discontinuity);
@@ -189,7 +200,8 @@ TEST_F(SnmpsimPollTest, MovedIfIndexIsResolvedAgainBeforeSamplesAreEmitted) {
   ASSERT_EQ(a.samples.size(), 1u);
   EXPECT_EQ(a.samples[0].if_index, 6);
   // The port is renumbered: its name now lives at ifIndex 5.
-  set("huawei-atn", {{kIfX + ".1.5", 's', "GigabitEthernet0/2/1"}, {kIfX + ".1.6", 's', "GigabitEthernet0/2/0"}});
+  set("huawei-atn",
+      {{kIfX + ".1.5", 's', "GigabitEthernet0/2/1"}, {kIfX + ".1.6", 's', "GigabitEthernet0/2/0"}});
   auto b = h.round("huawei-atn");
   ASSERT_EQ(b.samples.size(), 1u);
   EXPECT_EQ(b.samples[0].if_index, 5);
@@ -213,7 +225,8 @@ TEST_F(SnmpsimPollTest, ZteOpticalPowerAsDisplayString) {
 }
 
 TEST_F(SnmpsimPollTest, ThirtyTwoBitOnlyDeviceWrapsCorrectly) {
-  set("legacy-32bit", {{kUptime, 't', "1000"}, {kIf + ".10.2", 'c', "4294967000"}, {kIf + ".16.2", 'c', "100"}});
+  set("legacy-32bit",
+      {{kUptime, 't', "1000"}, {kIf + ".10.2", 'c', "4294967000"}, {kIf + ".16.2", 'c', "100"}});
   PollHarness h;
   auto t = target("legacy-32bit", {"Fiber0"});
   t.name_source = IfNameSource::IfDescr;
@@ -224,7 +237,8 @@ TEST_F(SnmpsimPollTest, ThirtyTwoBitOnlyDeviceWrapsCorrectly) {
   EXPECT_EQ(a.samples[0].in_octets, 4294967000u);
   EXPECT_FALSE(a.samples[0].high_speed_mbps.has_value());
   // Ten seconds later the Counter32 has wrapped: 296 + 200 octets.
-  set("legacy-32bit", {{kUptime, 't', "2000"}, {kIf + ".10.2", 'c', "200"}, {kIf + ".16.2", 'c', "1100"}});
+  set("legacy-32bit",
+      {{kUptime, 't', "2000"}, {kIf + ".10.2", 'c', "200"}, {kIf + ".16.2", 'c', "1100"}});
   auto b = h.round("legacy-32bit");
   ASSERT_EQ(b.samples.size(), 1u);
   EXPECT_FALSE(b.samples[0].counter_discontinuity);

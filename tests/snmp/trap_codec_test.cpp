@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "probes/snmp/trap_codec.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace circuitd;
 using namespace circuitd::snmp;
@@ -33,7 +33,8 @@ TEST(TrapCodecTest, LinkDownCarriesIfIndexFromVarbindInstance) {
 }
 
 TEST(TrapCodecTest, VendorTrapFromProfile) {
-  ProfileTrap t{*parseOid("1.3.6.1.4.1.2011.5.25.129.2.1.19"), "hwEntityDyingGasp", TrapKind::DyingGasp};
+  ProfileTrap t{*parseOid("1.3.6.1.4.1.2011.5.25.129.2.1.19"), "hwEntityDyingGasp",
+                TrapKind::DyingGasp};
   auto d = decodeNotification({trapOid(t.oid)}, {t});
   ASSERT_TRUE(d);
   EXPECT_EQ(d->kind, TrapKind::DyingGasp);

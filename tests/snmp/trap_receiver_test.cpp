@@ -1,12 +1,13 @@
 // TrapReceiver with real notifications from net-snmp's snmptrap and snmpinform.
+#include "probes/snmp/trap_receiver.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 
 #include "config/profile_file.hpp"
-#include "tests/support/snmp_agents.hpp"
-#include "probes/snmp/trap_receiver.hpp"
 #include "daemon/runtime/system_clock.hpp"
+#include "tests/support/snmp_agents.hpp"
 
 using namespace circuitd;
 using namespace circuitd::snmp;
@@ -31,16 +32,19 @@ class TrapReceiverTest : public ::testing::Test {
     cfg.port = 0;
     cfg.communities = {"traps"};
     TrapUser trap_user;  // traps: keys localised to the sender's engine ID
-    trap_user.credentials = creds("trapuser", SnmpCredentials::AuthProto::Sha, "trapauth1", "trappriv1");
+    trap_user.credentials =
+        creds("trapuser", SnmpCredentials::AuthProto::Sha, "trapauth1", "trappriv1");
     trap_user.engine_id = kEngine;
     TrapUser inform_user;  // informs: the receiver is authoritative
-    inform_user.credentials = creds("informuser", SnmpCredentials::AuthProto::Sha256, "informauth1", "informpriv1");
+    inform_user.credentials =
+        creds("informuser", SnmpCredentials::AuthProto::Sha256, "informauth1", "informpriv1");
     cfg.users = {trap_user, inform_user};
     auto p = loadProfile("huawei", {kProfiles});
     ASSERT_TRUE(p) << p.error().str();
     cfg.profiles.push_back(std::make_shared<VendorProfile>(*p));
     rx_ = std::make_unique<TrapReceiver>(
-        io_, clock_, cfg, [this](Observation o) {
+        io_, clock_, cfg,
+        [this](Observation o) {
           if (auto* e = std::get_if<TrapEvent>(&o)) events_.push_back(*e);
         },
         [](const std::string& ip) -> std::optional<std::string> {
@@ -95,9 +99,9 @@ class TrapReceiverTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(TrapReceiverTest, V2cLinkDownNamesDeviceAndInterface) {
-  const int rc = send({"/usr/bin/snmptrap", "-v2c", "-c", "traps", dest(), "", "1.3.6.1.6.3.1.1.5.3",
-                       "1.3.6.1.2.1.2.2.1.1.6", "i", "6", "1.3.6.1.2.1.2.2.1.7.6", "i", "1",
-                       "1.3.6.1.2.1.2.2.1.8.6", "i", "2"},
+  const int rc = send({"/usr/bin/snmptrap", "-v2c", "-c", "traps", dest(), "",
+                       "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.6", "i", "6",
+                       "1.3.6.1.2.1.2.2.1.7.6", "i", "1", "1.3.6.1.2.1.2.2.1.8.6", "i", "2"},
                       [this] { return !events_.empty(); });
   EXPECT_EQ(rc, 0);
   ASSERT_EQ(events_.size(), 1u);
@@ -131,9 +135,28 @@ TEST_F(TrapReceiverTest, ColdStartAndWarmStart) {
 }
 
 TEST_F(TrapReceiverTest, V3AuthPrivTrapFromKnownEngine) {
-  const int rc = send({"/usr/bin/snmptrap", "-v3", "-e", kEngine, "-u", "trapuser", "-l", "authPriv",
-                       "-a", "SHA", "-A", "trapauth1", "-x", "AES", "-X", "trappriv1", dest(), "",
-                       "1.3.6.1.6.3.1.1.5.4", "1.3.6.1.2.1.2.2.1.1.6", "i", "6"},
+  const int rc = send({"/usr/bin/snmptrap",
+                       "-v3",
+                       "-e",
+                       kEngine,
+                       "-u",
+                       "trapuser",
+                       "-l",
+                       "authPriv",
+                       "-a",
+                       "SHA",
+                       "-A",
+                       "trapauth1",
+                       "-x",
+                       "AES",
+                       "-X",
+                       "trappriv1",
+                       dest(),
+                       "",
+                       "1.3.6.1.6.3.1.1.5.4",
+                       "1.3.6.1.2.1.2.2.1.1.6",
+                       "i",
+                       "6"},
                       [this] { return !events_.empty(); });
   EXPECT_EQ(rc, 0);
   ASSERT_EQ(events_.size(), 1u);
@@ -154,8 +177,8 @@ TEST_F(TrapReceiverTest, V3TrapWithWrongKeyIsDropped) {
 
 TEST_F(TrapReceiverTest, V2cInformIsAcknowledged) {
   // snmpinform exits 0 only when the receiver's Response arrives.
-  const int rc = send({"/usr/bin/snmpinform", "-v2c", "-c", "traps", "-t", "2", "-r", "0", dest(), "",
-                       "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.6", "i", "6"},
+  const int rc = send({"/usr/bin/snmpinform", "-v2c", "-c", "traps", "-t", "2", "-r", "0", dest(),
+                       "", "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.6", "i", "6"},
                       [this] { return !events_.empty(); });
   EXPECT_EQ(rc, 0);
   ASSERT_EQ(events_.size(), 1u);
@@ -164,8 +187,26 @@ TEST_F(TrapReceiverTest, V2cInformIsAcknowledged) {
 }
 
 TEST_F(TrapReceiverTest, V3InformWithSha256IsAcknowledged) {
-  const int rc = send({"/usr/bin/snmpinform", "-v3", "-u", "informuser", "-l", "authPriv", "-a", "SHA-256",
-                       "-A", "informauth1", "-x", "AES", "-X", "informpriv1", "-t", "2", "-r", "1", dest(), "",
+  const int rc = send({"/usr/bin/snmpinform",
+                       "-v3",
+                       "-u",
+                       "informuser",
+                       "-l",
+                       "authPriv",
+                       "-a",
+                       "SHA-256",
+                       "-A",
+                       "informauth1",
+                       "-x",
+                       "AES",
+                       "-X",
+                       "informpriv1",
+                       "-t",
+                       "2",
+                       "-r",
+                       "1",
+                       dest(),
+                       "",
                        "1.3.6.1.4.1.2011.5.25.129.2.3.1"},
                       [this] { return !events_.empty(); });
   EXPECT_EQ(rc, 0);

@@ -1,5 +1,3 @@
-#include "daemon/store/sqlite_store.hpp"
-
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -7,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "daemon/store/sqlite_store.hpp"
 #include "domain/faults/lifecycle.hpp"
 #include "tests/support/engine_events.hpp"
 #include "tests/support/files.hpp"
@@ -67,7 +66,8 @@ TEST_F(StoreTest, RoundTripsFaultsTransitionsNotesAcksIntervalsAndIncidents) {
   b.changes = lc.apply(down("L1", at("2024-07-01T00:00:00Z")));
   b.changes.merge(*lc.acknowledge("F-000001", "wang", at("2024-07-01T00:01:00Z")));
   b.changes.merge(*lc.note("F-000001", "wang", at("2024-07-01T00:02:00Z"), "UPS normal", true));
-  faults::Incident inc{"I-1", "device:atn-01", at("2024-07-01T00:00:00Z"), std::nullopt, {"L1"}, {}};
+  faults::Incident inc{"I-1",        "device:atn-01", at("2024-07-01T00:00:00Z"),
+                       std::nullopt, {"L1"},          {}};
   b.changes.incidents.push_back(inc);
   b.meta = {{"customer", "新疆乌鲁木齐垦区公安局"}};
   {
@@ -169,18 +169,23 @@ TEST_F(StoreTest, OutboxHoldsOneRowPerChannelAndTransition) {
 
 TEST_F(StoreTest, MigratesAVersion1FileToTheCurrentSchema) {
   // A file as the first release wrote it: schema v1 and one fault.
-  ASSERT_EQ(rawExec(db_, "CREATE TABLE schema_version(version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL);"
-                         "INSERT INTO schema_version VALUES(1, 0);" + sqliteMigrations()[0]),
-            SQLITE_OK);
-  ASSERT_EQ(rawExec(db_,
-                    "INSERT INTO faults(id, circuit, cause, incident, root_cause, state, circuit_state,"
-                    " first_seen_ms, last_change_ms, down_since_ms, acked_by, ticket, reported_by,"
-                    " closed_by, transitions, decision) VALUES('F-000001','L1','carrier_line','','',"
-                    "'open','down',1719792000000,1719792000000,1719792000000,'','','','',1,"
-                    "'{\"state\":\"down\",\"location\":\"carrier_line\",\"party\":\"carrier\"}');"
-                    "INSERT INTO transitions(fault_id, seq, time_ms, actor, to_state, detail)"
-                    " VALUES('F-000001',1,1719792000000,'engine','open','');"),
-            SQLITE_OK);
+  ASSERT_EQ(
+      rawExec(
+          db_,
+          "CREATE TABLE schema_version(version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL);"
+          "INSERT INTO schema_version VALUES(1, 0);" +
+              sqliteMigrations()[0]),
+      SQLITE_OK);
+  ASSERT_EQ(
+      rawExec(db_,
+              "INSERT INTO faults(id, circuit, cause, incident, root_cause, state, circuit_state,"
+              " first_seen_ms, last_change_ms, down_since_ms, acked_by, ticket, reported_by,"
+              " closed_by, transitions, decision) VALUES('F-000001','L1','carrier_line','','',"
+              "'open','down',1719792000000,1719792000000,1719792000000,'','','','',1,"
+              "'{\"state\":\"down\",\"location\":\"carrier_line\",\"party\":\"carrier\"}');"
+              "INSERT INTO transitions(fault_id, seq, time_ms, actor, to_state, detail)"
+              " VALUES('F-000001',1,1719792000000,'engine','open','');"),
+      SQLITE_OK);
   auto s = SqliteStore::open(db_);
   ASSERT_TRUE(s) << s.error().str();
   EXPECT_EQ(*(*s)->schemaVersion(), 2);

@@ -84,14 +84,16 @@ TEST_F(TmpfsTest, FullDiskKeepsFaultsInMemoryRaisesTheAlarmAndWritesThemLater) {
   int i = 1;
   // Keep failing circuits until the store refuses a write (SQLite may still have a free page).
   for (; i < 200 && !svc.alarm().unavailable; ++i)
-    svc.onEvent(ev("L" + std::to_string(i), CircuitState::Down, at("2024-07-01T00:01:00Z") + std::chrono::seconds(i)));
+    svc.onEvent(ev("L" + std::to_string(i), CircuitState::Down,
+                   at("2024-07-01T00:01:00Z") + std::chrono::seconds(i)));
   ASSERT_TRUE(svc.alarm().unavailable) << "the full disk never showed";
   EXPECT_NE(svc.alarm().error.str().find("full"), std::string::npos) << svc.alarm().error.str();
   EXPECT_NE(svc.alarm().error.where.find(db_), std::string::npos);
   // Monitoring goes on: more faults open and recover in memory.
   const int last = i + 5;
   for (; i < last; ++i)
-    svc.onEvent(ev("L" + std::to_string(i), CircuitState::Down, at("2024-07-01T00:10:00Z") + std::chrono::seconds(i)));
+    svc.onEvent(ev("L" + std::to_string(i), CircuitState::Down,
+                   at("2024-07-01T00:10:00Z") + std::chrono::seconds(i)));
   svc.onEvent(ev("L0", CircuitState::Up, at("2024-07-01T00:20:00Z")));
   EXPECT_EQ(svc.lifecycle().faults().size(), static_cast<std::size_t>(last));
   EXPECT_EQ(svc.lifecycle().find("F-000001")->state, faults::FaultState::Resolved);
@@ -135,7 +137,8 @@ TEST_F(TmpfsTest, ReadOnlyStoreAtStartStillMonitorsAndWritesWhenWritable) {
   EXPECT_TRUE(svc.alarm().unavailable);
   EXPECT_GE(svc.alarm().pending_batches, 4u);
 
-  ASSERT_EQ(::mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT, "size=4m"), 0) << std::strerror(errno);
+  ASSERT_EQ(::mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT, "size=4m"), 0)
+      << std::strerror(errno);
   svc.onTick(at("2024-07-01T00:06:00Z"));
   ASSERT_FALSE(svc.alarm().unavailable) << svc.alarm().error.str();
   ASSERT_NE(svc.store(), nullptr);

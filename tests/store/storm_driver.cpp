@@ -49,10 +49,10 @@ int main(int argc, char** argv) {
   SystemClock clock;
   notify::RetryPolicy rp;
   rp.poll = std::chrono::milliseconds(20);
-  notify::OutboxSender sender(io, [&] { return svc.store(); },
-                              {notify::ChannelConfig{"hook", notify::ChannelKind::Webhook, url,
-                                                     "storm-secret", {}}},
-                              clock, rp);
+  notify::OutboxSender sender(
+      io, [&] { return svc.store(); },
+      {notify::ChannelConfig{"hook", notify::ChannelKind::Webhook, url, "storm-secret", {}}}, clock,
+      rp);
   svc.onCommitted([&] { sender.kick(); });
   sender.start();
   for (int i = first; i < events; ++i) {

@@ -38,8 +38,7 @@ const char* const kExpected[] = {
 };
 
 void expectLayout(const std::filesystem::path& root) {
-  for (const char* f : kExpected)
-    EXPECT_TRUE(std::filesystem::exists(root / f)) << "missing " << f;
+  for (const char* f : kExpected) EXPECT_TRUE(std::filesystem::exists(root / f)) << "missing " << f;
   if (std::filesystem::exists(kSource + "/tools/circuit-reflector/CMakeLists.txt"))
     EXPECT_TRUE(std::filesystem::exists(root / "usr/bin/circuit-reflector"));
   if (std::filesystem::is_directory(kSource + "/config/profiles"))

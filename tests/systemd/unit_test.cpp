@@ -85,7 +85,8 @@ TEST(SystemdUnitTest, SysusersFileCreatesTheServiceUserInAScratchRoot) {
                       kSource + "/systemd/circuitd.sysusers"});
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const std::string passwd = readFile(root.path() / "etc/passwd");
-  EXPECT_TRUE(std::regex_search(passwd, std::regex(R"((^|\n)circuitd:x:[0-9]+:[0-9]+:[^:]*:/var/lib/circuitd:)")))
+  EXPECT_TRUE(std::regex_search(
+      passwd, std::regex(R"((^|\n)circuitd:x:[0-9]+:[0-9]+:[^:]*:/var/lib/circuitd:)")))
       << passwd;
   EXPECT_NE(readFile(root.path() / "etc/group").find("circuitd:x:"), std::string::npos);
 }

@@ -34,7 +34,8 @@ TEST(TwampNtpTest, DifferenceSurvivesThe2036EraWrap) {
   const auto after = tp::ntpFromUnixNanos(wrap_ns + 250'000'000);
   EXPECT_GT(before.seconds, after.seconds);  // the raw value went backwards
   EXPECT_NEAR(static_cast<double>(tp::ntpDiffNanos(before, after)), 500e6, 2);
-  EXPECT_NEAR(static_cast<double>(tp::unixNanosFromNtp(after, wrap_ns)), static_cast<double>(wrap_ns + 250'000'000), 2);
+  EXPECT_NEAR(static_cast<double>(tp::unixNanosFromNtp(after, wrap_ns)),
+              static_cast<double>(wrap_ns + 250'000'000), 2);
 }
 
 TEST(TwampErrorEstimateTest, EncodesSZScaleMultiplierBits) {

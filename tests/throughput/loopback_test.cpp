@@ -1,8 +1,7 @@
 // Sender and reflector talking over real UDP sockets on loopback (127.0.0.1 and ::1, port 0):
 // the reflector's own rate and duration guards, malformed requests, IPv6.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -130,8 +129,12 @@ TEST(TwampLoopbackTest, ReflectorCountsMalformedRequestsAndDoesNotAnswer) {
   to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   const std::uint8_t shortPacket[5] = {0, 0, 0, 1, 2};
   std::uint8_t zeroMultiplier[14] = {};
-  ASSERT_EQ(::sendto(fd, shortPacket, sizeof(shortPacket), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 5);
-  ASSERT_EQ(::sendto(fd, zeroMultiplier, sizeof(zeroMultiplier), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 14);
+  ASSERT_EQ(::sendto(fd, shortPacket, sizeof(shortPacket), 0, reinterpret_cast<sockaddr*>(&to),
+                     sizeof(to)),
+            5);
+  ASSERT_EQ(::sendto(fd, zeroMultiplier, sizeof(zeroMultiplier), 0,
+                     reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+            14);
   timeval tv{0, 300000};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   std::uint8_t buf[100];

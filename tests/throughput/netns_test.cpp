@@ -65,7 +65,8 @@ class ShapedLink : public ::testing::Test {
   }
 
   void startReflector() {
-    const std::string bin = std::string(CIRCUITD_BINARY_DIR) + "/tools/circuit-reflector/circuit-reflector";
+    const std::string bin =
+        std::string(CIRCUITD_BINARY_DIR) + "/tools/circuit-reflector/circuit-reflector";
     ASSERT_EQ(::access(bin.c_str(), X_OK), 0) << bin << " is not built";
     SpawnOptions opts;
     opts.log = log_dir_.path() / "reflector.log";
@@ -79,7 +80,8 @@ class ShapedLink : public ::testing::Test {
   }
 
   /// Runs the sender inside the sender namespace (setns applies to the calling thread only).
-  circuitd::Result<tp::TestReport> runInSenderNs(const tp::TestPlan& plan, const tp::TestLimits& lim) {
+  circuitd::Result<tp::TestReport> runInSenderNs(const tp::TestPlan& plan,
+                                                 const tp::TestLimits& lim) {
     circuitd::Result<tp::TestReport> out =
         circuitd::fail("setns", "cannot enter " + link_->near().name());
     link_->near().inside([&] { out = tp::runTest(plan, lim); });
@@ -123,7 +125,7 @@ TEST_F(ShapedLink, MeasuresTheShapedRateOf20MbitWithinTenPercent) {
   EXPECT_GT(rep->forward_loss, 0.2);   // a third of 30 Mbit/s cannot pass
   EXPECT_LT(rep->reverse_loss, 0.01);  // the way back is not shaped
   ASSERT_TRUE(rep->rtt_avg_ms);
-  EXPECT_GT(*rep->rtt_avg_ms, 5.0);    // the full tbf queue adds tens of milliseconds
+  EXPECT_GT(*rep->rtt_avg_ms, 5.0);  // the full tbf queue adds tens of milliseconds
 }
 
 TEST_F(ShapedLink, BelowTheShapedRateEverythingPasses) {

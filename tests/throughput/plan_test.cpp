@@ -106,7 +106,7 @@ TEST(ThroughputReportTest, ComputesRatesLossRttAndJitterFromTimestamps) {
     if (i == 6) continue;
     r.replied = true;
     r.reflector_seq = seq;
-    r.t2_ns = r.t1_ns + 1000 * ms + 5 * ms;   // forward delay 5 ms, clock offset 1 s
+    r.t2_ns = r.t1_ns + 1000 * ms + 5 * ms;         // forward delay 5 ms, clock offset 1 s
     r.t3_ns = r.t2_ns + (i % 2 ? 1 : 0) * ms / 10;  // dwell 0 or 0.1 ms
     const double rtt_extra = (i % 2) ? 0.4 : 0.0;   // alternating 10 / 10.4 ms RTT
     r.t4_ns = r.t3_ns - 1000 * ms + 5 * ms + static_cast<std::int64_t>(rtt_extra * ms);
@@ -115,7 +115,7 @@ TEST(ThroughputReportTest, ComputesRatesLossRttAndJitterFromTimestamps) {
   auto p = plan(1e6, 0.01);
   const auto rep = tp::computeReport(p, 1000, recs);
   EXPECT_EQ(rep.sent, 10U);
-  EXPECT_EQ(rep.reflected, 9U);   // reflector numbered 0..8
+  EXPECT_EQ(rep.reflected, 9U);  // reflector numbered 0..8
   EXPECT_EQ(rep.returned, 8U);
   EXPECT_NEAR(rep.forward_loss, 0.1, 1e-12);
   EXPECT_NEAR(rep.reverse_loss, 1.0 / 9.0, 1e-12);
@@ -170,9 +170,9 @@ TEST(ThroughputReportTest, TrainDispersionGivesTheBottleneckRateWithAStatedError
   const auto rep = tp::computeReport(p, 1250, recs);
   EXPECT_EQ(rep.trains_used, 3u);
   ASSERT_TRUE(rep.capacity_bps);
-  EXPECT_NEAR(*rep.capacity_bps, 10e6, 1);               // median of 10, 10, 8 Mbit/s
+  EXPECT_NEAR(*rep.capacity_bps, 10e6, 1);  // median of 10, 10, 8 Mbit/s
   ASSERT_TRUE(rep.capacity_error_bps);
-  EXPECT_GE(*rep.capacity_error_bps, 1e6);                // the spread toward 8 Mbit/s is stated
+  EXPECT_GE(*rep.capacity_error_bps, 1e6);  // the spread toward 8 Mbit/s is stated
   EXPECT_LT(*rep.capacity_error_bps, 2e6);
 }
 

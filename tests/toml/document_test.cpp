@@ -36,8 +36,9 @@ TEST(TomlDocument, KeepsKindsOrderAndPositions) {
 }
 
 TEST(TomlDocument, DatesTimesAndOffsetsAreKept) {
-  auto doc = parse("d = 2024-02-29\nt = 08:30:00\nz = 2024-07-01T08:30:00+08:00\nl = 2024-07-01T08:30:00\n",
-                   "d.toml");
+  auto doc = parse(
+      "d = 2024-02-29\nt = 08:30:00\nz = 2024-07-01T08:30:00+08:00\nl = 2024-07-01T08:30:00\n",
+      "d.toml");
   ASSERT_TRUE(doc) << doc.error().str();
   const auto& root = *doc->root.table();
   EXPECT_EQ(root.find("d")->value.date()->day, 29u);

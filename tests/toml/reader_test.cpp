@@ -58,8 +58,9 @@ TEST(TomlReader, TypedGettersReadARealFile) {
 }
 
 TEST(TomlReader, WrongTypesNameWhatWasExpectedAndWhatWasFound) {
-  const auto d = doc("name = 5\nport = \"161\"\nratio = \"half\"\nenabled = \"yes\"\nlist = \"a\"\n"
-                     "when = \"10s\"\nsnmp = 1\ncircuit = 2\nat = 3\n");
+  const auto d =
+      doc("name = 5\nport = \"161\"\nratio = \"half\"\nenabled = \"yes\"\nlist = \"a\"\n"
+          "when = \"10s\"\nsnmp = 1\ncircuit = 2\nat = 3\n");
   Errors errors;
   const Reader r(errors, d);
   EXPECT_FALSE(r.str("name"));
@@ -76,13 +77,16 @@ TEST(TomlReader, WrongTypesNameWhatWasExpectedAndWhatWasFound) {
   EXPECT_EQ(errors[0].str(), "r.toml:1:1 name: expected a string, got an integer");
   EXPECT_EQ(errors[1].str(), "r.toml:2:1 port: expected an integer, got a string");
   EXPECT_EQ(errors[2].str(), "r.toml:3:1 ratio: expected a number, got a string");
-  EXPECT_EQ(errors[3].str(), "r.toml:4:1 enabled: expected a boolean (true or false), got a string");
+  EXPECT_EQ(errors[3].str(),
+            "r.toml:4:1 enabled: expected a boolean (true or false), got a string");
   EXPECT_EQ(errors[4].str(), "r.toml:5:1 list: expected an array of strings, got a string");
   EXPECT_EQ(errors[5].str(), "r.toml:5:1 list: expected an array of integers, got a string");
-  EXPECT_EQ(errors[6].str(), "r.toml:2:1 port: '161' is not a duration (write whole numbers with "
-                             "units ms, s, m, h, d: \"500ms\", \"10s\", \"1m30s\", \"2d\")");
+  EXPECT_EQ(errors[6].str(),
+            "r.toml:2:1 port: '161' is not a duration (write whole numbers with "
+            "units ms, s, m, h, d: \"500ms\", \"10s\", \"1m30s\", \"2d\")");
   EXPECT_EQ(errors[7].str(), "r.toml:7:1 snmp: expected a table, got an integer");
-  EXPECT_EQ(errors[8].str(), "r.toml:8:1 circuit: expected an array of tables ([[circuit]]), got an integer");
+  EXPECT_EQ(errors[8].str(),
+            "r.toml:8:1 circuit: expected an array of tables ([[circuit]]), got an integer");
   EXPECT_EQ(errors[9].str(), "r.toml:9:1 at: expected a date-time, got an integer");
 }
 
@@ -113,8 +117,9 @@ TEST(TomlReader, RangesAndEmptyNames) {
 }
 
 TEST(TomlReader, InstantsFromTomlDateTimesAndIsoStrings) {
-  const auto d = doc("a = 2024-07-01T08:30:00+08:00\nb = 2024-07-01T08:30:00\n"
-                     "c = \"2024-07-01T08:30:00Z\"\nd = \"yesterday\"\n");
+  const auto d =
+      doc("a = 2024-07-01T08:30:00+08:00\nb = 2024-07-01T08:30:00\n"
+          "c = \"2024-07-01T08:30:00Z\"\nd = \"yesterday\"\n");
   Errors errors;
   const Reader r(errors, d);
   EXPECT_EQ(r.instant("a"), parseIso("2024-07-01T00:30:00Z"));
@@ -138,7 +143,8 @@ TEST(TomlReader, UnknownKeysSuggestTheNearestKnownKey) {
   EXPECT_EQ(errors[0].str(), "r.toml:1:1 adress: unknown key 'adress' (did you mean 'address'?)");
   EXPECT_EQ(errors[1].str(), "r.toml:2:1 colour: unknown key 'colour'");
   EXPECT_EQ(errors[2].str(),
-            "r.toml:3:1 comunity: unknown key 'comunity' (did you mean 'community' inside snmp = { ... }?)");
+            "r.toml:3:1 comunity: unknown key 'comunity' (did you mean 'community' inside snmp = { "
+            "... }?)");
   EXPECT_EQ(errors[3].str(), "r.toml:5:1 device[0].nme: unknown key 'nme' (did you mean 'name'?)");
 }
 
@@ -149,7 +155,8 @@ TEST(TomlReader, OneOfListsTheWordsAndSuggestsOne) {
   EXPECT_FALSE(r.oneOf("level", {"debug", "info", "verbose"}));
   EXPECT_FALSE(r.oneOf("mode", {"a"}, true));
   ASSERT_EQ(errors.size(), 2u) << errorsOf(errors);
-  EXPECT_EQ(errors[0].what, "level = 'verbos' is not one of 'debug', 'info', 'verbose' (did you mean 'verbose'?)");
+  EXPECT_EQ(errors[0].what,
+            "level = 'verbos' is not one of 'debug', 'info', 'verbose' (did you mean 'verbose'?)");
   EXPECT_EQ(errors[1].what, "missing required key 'mode'");
 }
 
@@ -164,7 +171,8 @@ TEST(TomlReader, MissingKeysAreReportedAtTheTable) {
   ASSERT_EQ(errors.size(), 3u) << errorsOf(errors);
   EXPECT_EQ(errors[0].str(), "r.toml:1:1 device[0]: missing required key 'name'");
   EXPECT_EQ(errors[1].str(), "r.toml:1:1 device[0]: missing required key 'snmp' (snmp = { ... })");
-  EXPECT_EQ(errors[2].str(), "r.toml:1:1 device[0].port: needs a port") << "absent key: at the table";
+  EXPECT_EQ(errors[2].str(), "r.toml:1:1 device[0].port: needs a port")
+      << "absent key: at the table";
 }
 
 TEST(TomlReader, NonTableElementsOfAnArrayOfTablesAreErrors) {

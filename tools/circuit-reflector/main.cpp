@@ -1,12 +1,12 @@
 // circuit-reflector: a TWAMP-Light Session-Reflector (RFC 5357 appendix I) for the far end of a
 // leased line. It refuses to reflect more than --max-rate per sender or for longer than
 // --max-duration, so a misconfigured sender cannot turn it into a traffic source.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
 #include <thread>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "circuitd_version.hpp"
 #include "probes/throughput/test_plan.hpp"
@@ -23,8 +23,9 @@ extern "C" void onSignal(int) {
 
 int main(int argc, char** argv) {
   namespace tp = circuitd::throughput;
-  CLI::App app{"circuit-reflector - TWAMP-Light reflector (RFC 5357 appendix I) with a rate and "
-               "duration guard"};
+  CLI::App app{
+      "circuit-reflector - TWAMP-Light reflector (RFC 5357 appendix I) with a rate and "
+      "duration guard"};
   std::string listen = "0.0.0.0";
   std::string max_rate = "1G";
   double max_duration = 120;
@@ -67,16 +68,18 @@ int main(int argc, char** argv) {
   g_reflector = refl->get();
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
-  std::cout << fmt::format("circuit-reflector listening on {}:{} (max {} per sender, {:g} s)",
-                           hp->host.find(':') != std::string::npos ? "[" + hp->host + "]" : hp->host,
-                           (*refl)->port(), tp::formatRate(*rate), max_duration)
+  std::cout << fmt::format(
+                   "circuit-reflector listening on {}:{} (max {} per sender, {:g} s)",
+                   hp->host.find(':') != std::string::npos ? "[" + hp->host + "]" : hp->host,
+                   (*refl)->port(), tp::formatRate(*rate), max_duration)
             << std::endl;
   (*refl)->run();
   const auto c = (*refl)->counters();
-  std::cout << fmt::format("received {} reflected {} malformed {} dropped: rate {} duration {} "
-                           "sessions {}; {} sessions",
-                           c.received, c.reflected, c.malformed, c.dropped_rate, c.dropped_duration,
-                           c.dropped_sessions, c.sessions)
+  std::cout << fmt::format(
+                   "received {} reflected {} malformed {} dropped: rate {} duration {} "
+                   "sessions {}; {} sessions",
+                   c.received, c.reflected, c.malformed, c.dropped_rate, c.dropped_duration,
+                   c.dropped_sessions, c.sessions)
             << std::endl;
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -11,8 +12,6 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
-
-#include <CLI/CLI.hpp>
 
 #include "circuitd_version.hpp"
 #include "domain/contract/import.hpp"
@@ -59,7 +58,8 @@ std::string today() {
   const auto d = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   const std::chrono::year_month_day ymd{d};
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(ymd.year()), unsigned(ymd.month()),
+                unsigned(ymd.day()));
   return buf;
 }
 
@@ -70,8 +70,8 @@ void writeAtomically(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) die("cannot write " + tmp + ": " + std::strerror(errno));
-  const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() && std::fflush(f) == 0 &&
-                  ::fsync(::fileno(f)) == 0;
+  const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() &&
+                  std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
   const int err = errno;
   if (std::fclose(f) != 0 || !ok) {
     std::remove(tmp.c_str());
@@ -105,14 +105,17 @@ void run(const ImportOptions& o) {
       std::string first;
       std::getline(existing, first);
       if (first.rfind(kGeneratedMarker, 0) != 0)
-        die(o.out + " exists and was not written by import-contract; not replacing it (use --force)");
+        die(o.out +
+            " exists and was not written by import-contract; not replacing it (use --force)");
     }
-    const circuitd::contract::TomlHeader h{std::string("circuitctl import-contract ") + CIRCUITD_VERSION,
-                                           std::filesystem::absolute(p).lexically_normal().string(), today()};
+    const circuitd::contract::TomlHeader h{
+        std::string("circuitctl import-contract ") + CIRCUITD_VERSION,
+        std::filesystem::absolute(p).lexically_normal().string(), today()};
     writeAtomically(o.out, circuitd::contract::toInventoryToml(*result, h));
   }
   std::cerr << circuitd::contract::summaryText(*result);
-  if (!o.out.empty()) std::cerr << "wrote " << result->circuits.size() << " circuits to " << o.out << "\n";
+  if (!o.out.empty())
+    std::cerr << "wrote " << result->circuits.size() << " circuits to " << o.out << "\n";
   if (o.json) std::cout << circuitd::contract::toJson(*result) << std::flush;
 }
 
@@ -120,14 +123,19 @@ void run(const ImportOptions& o) {
 
 void addContractCommands(CLI::App& app, GlobalOptions&) {
   auto opts = std::make_shared<ImportOptions>();
-  auto* sub = app.add_subcommand("import-contract",
-                                 "Import a contract's circuit list (contract text, or a NetBox circuit CSV) and "
-                                 "report every anomaly");
-  sub->add_option("FILE", opts->file, "Contract text (UTF-8) or NetBox circuit export (.csv)")->required();
+  auto* sub = app.add_subcommand(
+      "import-contract",
+      "Import a contract's circuit list (contract text, or a NetBox circuit CSV) and "
+      "report every anomaly");
+  sub->add_option("FILE", opts->file, "Contract text (UTF-8) or NetBox circuit export (.csv)")
+      ->required();
   sub->add_flag("--json", opts->json, "Print the whole result as one JSON document on stdout");
-  sub->add_option("-o,--output", opts->out, "Write the normalised inventory (TOML, for the config's include)");
-  sub->add_flag("--csv", opts->csv, "Read FILE as a NetBox circuit CSV export (also detected by extension/header)");
-  sub->add_flag("--force", opts->force, "Replace the -o file even if import-contract did not write it");
+  sub->add_option("-o,--output", opts->out,
+                  "Write the normalised inventory (TOML, for the config's include)");
+  sub->add_flag("--csv", opts->csv,
+                "Read FILE as a NetBox circuit CSV export (also detected by extension/header)");
+  sub->add_flag("--force", opts->force,
+                "Replace the -o file even if import-contract did not write it");
   sub->callback([opts] { run(*opts); });
 }
 

@@ -1,13 +1,12 @@
 // circuitctl replay: runs a scenario file (docs/scenarios.md) through the engine and prints the
 // timeline of states, incidents, locations, parties and clauses, or JSON; --db hands the result
 // to the store writer. Exit codes: 0 all expectations met, 1 bad input, 3 an expectation failed.
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
-
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "config/rules_file.hpp"
 #include "config/scenario_file.hpp"
@@ -38,7 +37,8 @@ struct ReplayOptions {
 
 std::string readFile(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) die("cannot read " + path + ": not a regular file");
+  if (!std::filesystem::is_regular_file(path, ec))
+    die("cannot read " + path + ": not a regular file");
   if (std::filesystem::file_size(path, ec) > (16u << 20)) die(path + ": larger than 16 MiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) die("cannot read " + path);
@@ -49,14 +49,18 @@ std::string readFile(const std::string& path) {
 
 json decisionJson(const Decision& d) {
   json ev = json::array();
-  for (const auto& e : d.evidence) ev.push_back({{"name", e.name}, {"value", e.value}, {"time", formatIso(e.time)}});
-  return {{"state", toString(d.state)}, {"location", toString(d.location)}, {"party", toString(d.party)},
-          {"clause", d.clause},         {"rule", d.rule_id},                {"summary", d.summary},
+  for (const auto& e : d.evidence)
+    ev.push_back({{"name", e.name}, {"value", e.value}, {"time", formatIso(e.time)}});
+  return {{"state", toString(d.state)}, {"location", toString(d.location)},
+          {"party", toString(d.party)}, {"clause", d.clause},
+          {"rule", d.rule_id},          {"summary", d.summary},
           {"next_step", d.next_step},   {"evidence", ev}};
 }
 
 json eventJson(const EngineEvent& e) {
-  json j = {{"time", formatIso(e.time)}, {"kind", toString(e.kind)}, {"decision", decisionJson(e.decision)}};
+  json j = {{"time", formatIso(e.time)},
+            {"kind", toString(e.kind)},
+            {"decision", decisionJson(e.decision)}};
   if (!e.circuit.empty()) j["circuit"] = e.circuit;
   if (e.from) j["from"] = toString(*e.from);
   if (!e.incident.empty()) j["incident"] = e.incident;
@@ -111,8 +115,10 @@ int run(const ReplayOptions& o) {
                                      {"decision", decisionJson(i.decision)}});
     j["expectations"] = json::array();
     for (const auto& c : res.checks)
-      j["expectations"].push_back(
-          {{"line", c.expectation.line}, {"at", formatIso(c.expectation.at)}, {"ok", c.ok}, {"message", c.message}});
+      j["expectations"].push_back({{"line", c.expectation.line},
+                                   {"at", formatIso(c.expectation.at)},
+                                   {"ok", c.ok},
+                                   {"message", c.message}});
     j["ok"] = res.ok();
     std::cout << j.dump(2) << "\n";
   } else {
@@ -136,8 +142,10 @@ int run(const ReplayOptions& o) {
 
 void addEngineCommands(CLI::App& app, GlobalOptions& g) {
   auto opts = std::make_shared<ReplayOptions>();
-  auto* sub = app.add_subcommand("replay", "Run a scenario file through the engine and print what it decided");
-  sub->add_option("SCENARIO", opts->scenario, "Scenario file (TOML, docs/scenarios.md)")->required();
+  auto* sub = app.add_subcommand(
+      "replay", "Run a scenario file through the engine and print what it decided");
+  sub->add_option("SCENARIO", opts->scenario, "Scenario file (TOML, docs/scenarios.md)")
+      ->required();
   sub->add_flag("--json", opts->json, "Print JSON instead of the readable timeline");
   sub->add_flag("-v,--verbose", opts->verbose, "Show the evidence of every decision");
   sub->add_option("--rules", opts->rules, "Demarcation rules file replacing the built-in set");

@@ -1,22 +1,21 @@
 // circuitctl faults, report, ack, report-to-carrier (ticket), close, note, sla, and the store
 // writer behind `circuitctl replay SCENARIO --db FILE`. All of them work on a store file
 // (--db FILE) without a running daemon.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
+#include "daemon/runtime/system_clock.hpp"
+#include "daemon/service/fault_service.hpp"
+#include "daemon/store/sqlite_store.hpp"
 #include "domain/faults/json.hpp"
 #include "domain/faults/report.hpp"
 #include "domain/faults/sla.hpp"
-#include "daemon/service/fault_service.hpp"
-#include "daemon/store/sqlite_store.hpp"
 #include "tools/circuitctl/commands.hpp"
 #include "tools/circuitctl/replay_output.hpp"
-#include "daemon/runtime/system_clock.hpp"
 
 namespace circuitctl {
 
@@ -101,8 +100,8 @@ Session openService(const GlobalOptions& g, TimePoint now) {
   probe.reset();
   Session s;
   const std::string db = g.db;
-  s.svc = std::make_unique<service::FaultService>(
-      fss, [db]() -> Result<std::unique_ptr<store::Store>> {
+  s.svc =
+      std::make_unique<service::FaultService>(fss, [db]() -> Result<std::unique_ptr<store::Store>> {
         auto st = store::SqliteStore::open(db, store::SqliteOptions{false, 5000});
         if (!st) return fail(st.error());
         return std::unique_ptr<store::Store>(std::move(*st));
@@ -134,9 +133,11 @@ void addFaultCommands(CLI::App& app, GlobalOptions& g) {
     auto at = std::make_shared<std::string>();
     sub->add_flag("--json", *json_out, "JSON array instead of a table");
     sub->add_flag("--all", *all, "Include closed faults");
-    sub->add_option("--state", *state, "Only faults in this state (open, acknowledged, reported, resolved, closed)");
+    sub->add_option("--state", *state,
+                    "Only faults in this state (open, acknowledged, reported, resolved, closed)");
     sub->add_option("--circuit", *circuit, "Only faults of this circuit");
-    sub->add_option("--at", *at, "Time for durations of faults still down (default: replay end, else now)");
+    sub->add_option("--at", *at,
+                    "Time for durations of faults still down (default: replay end, else now)");
     sub->callback([&g, json_out, all, state, circuit, at] {
       auto st = openStore(g);
       std::optional<faults::FaultState> only;
@@ -144,7 +145,8 @@ void addFaultCommands(CLI::App& app, GlobalOptions& g) {
         only = faults::parseFaultState(*state);
         if (!only) die("--state \"" + *state + "\": unknown state");
       }
-      auto list = need(st->faults(*all || only ? store::FaultFilter::All : store::FaultFilter::NotClosed));
+      auto list =
+          need(st->faults(*all || only ? store::FaultFilter::All : store::FaultFilter::NotClosed));
       std::erase_if(list, [&](const faults::Fault& f) {
         return (only && f.state != *only) || (!circuit->empty() && f.circuit != *circuit);
       });
@@ -172,13 +174,15 @@ void addFaultCommands(CLI::App& app, GlobalOptions& g) {
   }
   // report
   {
-    auto* sub = app.add_subcommand("report", "Render the hotline report of a fault (Chinese and English, plain text)");
+    auto* sub = app.add_subcommand(
+        "report", "Render the hotline report of a fault (Chinese and English, plain text)");
     auto id = std::make_shared<std::string>();
     auto customer = std::make_shared<std::string>();
     auto at = std::make_shared<std::string>();
     sub->add_option("FAULT_ID", *id, "Fault id, e.g. F-000001")->required();
     sub->add_option("--customer", *customer, "Customer name (default: as recorded in the store)");
-    sub->add_option("--at", *at, "Time for the duration of a fault still down (default: replay end, else now)");
+    sub->add_option("--at", *at,
+                    "Time for the duration of a fault still down (default: replay end, else now)");
     sub->callback([&g, id, customer, at] {
       auto st = openStore(g);
       auto f = need(st->fault(*id));
@@ -264,7 +268,8 @@ void addFaultCommands(CLI::App& app, GlobalOptions& g) {
     sub->add_option("FAULT_ID", *id, "Fault id")->required();
     sub->add_option("TEXT", *text, "The note")->required();
     sub->add_option("--by", *by, "Author")->required();
-    sub->add_flag("--checked", *checked, "Something the customer side has verified (shown in the hotline report)");
+    sub->add_flag("--checked", *checked,
+                  "Something the customer side has verified (shown in the hotline report)");
     sub->add_option("--at", *at, "When (default now)");
     sub->callback([&g, id, by, text, checked, at] {
       const TimePoint now = when(*at);
@@ -307,25 +312,34 @@ void addFaultCommands(CLI::App& app, GlobalOptions& g) {
       if (*json_out) {
         json arr = json::array();
         for (const auto& r : rows)
-          arr.push_back({{"circuit", r.circuit}, {"link_id", r.link_id}, {"contract", r.contract},
-                         {"site", r.site}, {"month", r.month}, {"days_in_service", r.days_in_service},
-                         {"period_minutes", r.period_minutes}, {"carrier_minutes", r.carrier_minutes},
+          arr.push_back({{"circuit", r.circuit},
+                         {"link_id", r.link_id},
+                         {"contract", r.contract},
+                         {"site", r.site},
+                         {"month", r.month},
+                         {"days_in_service", r.days_in_service},
+                         {"period_minutes", r.period_minutes},
+                         {"carrier_minutes", r.carrier_minutes},
                          {"customer_minutes", r.customer_minutes},
                          {"undetermined_minutes", r.undetermined_minutes},
                          {"maintenance_minutes", r.maintenance_minutes},
-                         {"force_majeure_minutes", r.force_majeure_minutes}, {"outages", r.outages},
+                         {"force_majeure_minutes", r.force_majeure_minutes},
+                         {"outages", r.outages},
                          {"availability_pct", r.availability_pct},
                          {"carrier_availability_pct", r.carrier_availability_pct},
-                         {"monthly_fee", r.monthly_fee}, {"fee_due", r.fee_due},
-                         {"prorated", r.prorated}, {"liability_cap", r.liability_cap}});
+                         {"monthly_fee", r.monthly_fee},
+                         {"fee_due", r.fee_due},
+                         {"prorated", r.prorated},
+                         {"liability_cap", r.liability_cap}});
         std::cout << arr.dump(2) << "\n";
         return;
       }
       if (*csv) {
-        std::cout << "circuit,link_id,contract,month,days_in_service,period_minutes,carrier_minutes,"
-                     "customer_minutes,undetermined_minutes,maintenance_minutes,"
-                     "force_majeure_minutes,outages,availability_pct,carrier_availability_pct,"
-                     "monthly_fee,fee_due,liability_cap\n";
+        std::cout
+            << "circuit,link_id,contract,month,days_in_service,period_minutes,carrier_minutes,"
+               "customer_minutes,undetermined_minutes,maintenance_minutes,"
+               "force_majeure_minutes,outages,availability_pct,carrier_availability_pct,"
+               "monthly_fee,fee_due,liability_cap\n";
         for (const auto& r : rows)
           std::printf("%s,%s,%s,%s,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.4f,%.4f,%.2f,%.2f,%.2f\n",
                       r.circuit.c_str(), r.link_id.c_str(), r.contract.c_str(), r.month.c_str(),

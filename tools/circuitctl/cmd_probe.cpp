@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "daemon/runtime/system_clock.hpp"
 #include "domain/core/reach_window.hpp"
 #include "probes/icmp/icmp_prober.hpp"
 #include "tools/circuitctl/commands.hpp"
-#include "daemon/runtime/system_clock.hpp"
 
 namespace circuitctl {
 namespace {
@@ -51,8 +51,8 @@ std::optional<std::string> resolve(const std::string& name, std::string& error) 
     return std::nullopt;
   }
   char host[NI_MAXHOST];
-  const int rc2 = ::getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host, nullptr, 0,
-                                NI_NUMERICHOST);
+  const int rc2 =
+      ::getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
   ::freeaddrinfo(res);
   if (rc2 != 0) {
     error = ::gai_strerror(rc2);
@@ -79,7 +79,8 @@ int runPing(const PingOptions& o) {
     return 2;
   }
   if (o.mode != "auto" && o.mode != "raw" && o.mode != "datagram") {
-    std::cerr << "circuitctl ping: --socket must be auto, raw or datagram, not '" << o.mode << "'\n";
+    std::cerr << "circuitctl ping: --socket must be auto, raw or datagram, not '" << o.mode
+              << "'\n";
     return 2;
   }
   circuitd::icmp::ProberOptions popts;
@@ -88,7 +89,8 @@ int runPing(const PingOptions& o) {
                : o.mode == "datagram" ? circuitd::icmp::SocketMode::Datagram
                                       : circuitd::icmp::SocketMode::Auto;
   // Every probe of the run stays in the window: the statistics cover all of them.
-  const circuitd::Duration span{static_cast<long>(o.count) * o.interval_ms + o.timeout_ms + 3'600'000};
+  const circuitd::Duration span{static_cast<long>(o.count) * o.interval_ms + o.timeout_ms +
+                                3'600'000};
   std::vector<PingTarget> targets;
   std::map<std::string, std::size_t> by_address;
   for (const auto& name : o.targets) {
@@ -100,20 +102,24 @@ int runPing(const PingOptions& o) {
     }
     if (by_address.count(*addr)) continue;
     by_address[*addr] = targets.size();
-    targets.push_back(PingTarget{name, *addr, circuitd::ReachWindow(span, static_cast<std::size_t>(o.count)), {}, 0});
+    targets.push_back(PingTarget{
+        name, *addr, circuitd::ReachWindow(span, static_cast<std::size_t>(o.count)), {}, 0});
   }
 
   boost::asio::io_context io;
   circuitd::SystemClock clock;
   std::size_t done = 0;
-  circuitd::icmp::IcmpProber prober(io, clock, [&](const circuitd::ReachSample& s) {
-    auto it = by_address.find(s.target);
-    if (it == by_address.end()) return;
-    PingTarget& t = targets[it->second];
-    t.window.add(s);
-    if (!s.replied) ++t.errors[s.error];
-    if (++t.samples == o.count && ++done == targets.size()) io.stop();
-  }, popts);
+  circuitd::icmp::IcmpProber prober(
+      io, clock,
+      [&](const circuitd::ReachSample& s) {
+        auto it = by_address.find(s.target);
+        if (it == by_address.end()) return;
+        PingTarget& t = targets[it->second];
+        t.window.add(s);
+        if (!s.replied) ++t.errors[s.error];
+        if (++t.samples == o.count && ++done == targets.size()) io.stop();
+      },
+      popts);
   if (auto r = prober.start(); !r) {
     std::cerr << "circuitctl ping: " << r.error().str() << "\n";
     return 2;
@@ -130,7 +136,8 @@ int runPing(const PingOptions& o) {
   }
   // The last probe leaves within count intervals and ends within one timeout; the margin
   // covers scheduling on a loaded machine.
-  io.run_for(std::chrono::milliseconds(static_cast<long>(o.count) * o.interval_ms + o.timeout_ms + 5000));
+  io.run_for(
+      std::chrono::milliseconds(static_cast<long>(o.count) * o.interval_ms + o.timeout_ms + 5000));
   prober.stop();
 
   const auto info = prober.socketInfo();
@@ -162,7 +169,8 @@ int runPing(const PingOptions& o) {
       const auto st = t.window.stats();
       all_answered = all_answered && st.received > 0;
       std::string errs;
-      for (const auto& [e, n] : t.errors) errs += (errs.empty() ? "" : ", ") + e + " x" + std::to_string(n);
+      for (const auto& [e, n] : t.errors)
+        errs += (errs.empty() ? "" : ", ") + e + " x" + std::to_string(n);
       const std::string label = t.name == t.address ? t.name : t.name + " (" + t.address + ")";
       std::printf("%-28s %5zu %5zu %6.1f%% %9s %9s %9s %9s  %s\n", label.c_str(), st.sent,
                   st.received, 100.0 * st.loss_ratio, ms(st.min_ms).c_str(), ms(st.avg_ms).c_str(),
@@ -176,10 +184,11 @@ int runPing(const PingOptions& o) {
 
 void addProbeCommands(CLI::App& app, GlobalOptions&) {
   auto opts = std::make_shared<PingOptions>();
-  auto* sub = app.add_subcommand(
-      "ping", "Probe targets by ICMP echo as the daemon does; print sent/received/loss, "
-              "min/avg/max RTT and RFC 3550 jitter per target. Exit 0 when every target "
-              "answered, 1 when one did not, 2 on errors");
+  auto* sub =
+      app.add_subcommand("ping",
+                         "Probe targets by ICMP echo as the daemon does; print sent/received/loss, "
+                         "min/avg/max RTT and RFC 3550 jitter per target. Exit 0 when every target "
+                         "answered, 1 when one did not, 2 on errors");
   sub->add_option("targets", opts->targets, "IPv4/IPv6 addresses or host names")->required();
   sub->add_option("-n,--count", opts->count, "Probes per target")->capture_default_str();
   sub->add_option("-i,--interval", opts->interval_ms, "Milliseconds between probes to one target")

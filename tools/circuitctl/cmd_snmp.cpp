@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "config/profile_file.hpp"
+#include "daemon/runtime/system_clock.hpp"
 #include "probes/snmp/poller.hpp"
 #include "probes/snmp/profile.hpp"
 #include "tools/circuitctl/commands.hpp"
-#include "daemon/runtime/system_clock.hpp"
 
 namespace circuitctl {
 namespace {
@@ -79,13 +79,20 @@ bool splitTarget(const std::string& t, std::string& host, std::uint16_t& port, s
 
 const char* statusName(IfStatus s) {
   switch (s) {
-    case IfStatus::Up: return "up";
-    case IfStatus::Down: return "down";
-    case IfStatus::Testing: return "testing";
-    case IfStatus::Unknown: return "unknown";
-    case IfStatus::Dormant: return "dormant";
-    case IfStatus::NotPresent: return "notPresent";
-    case IfStatus::LowerLayerDown: return "lowerLayerDown";
+    case IfStatus::Up:
+      return "up";
+    case IfStatus::Down:
+      return "down";
+    case IfStatus::Testing:
+      return "testing";
+    case IfStatus::Unknown:
+      return "unknown";
+    case IfStatus::Dormant:
+      return "dormant";
+    case IfStatus::NotPresent:
+      return "notPresent";
+    case IfStatus::LowerLayerDown:
+      return "lowerLayerDown";
   }
   return "unknown";
 }
@@ -93,18 +100,24 @@ const char* statusName(IfStatus s) {
 std::string ticks(std::uint32_t t) {
   const std::uint64_t s = t / 100;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%llud %02llu:%02llu:%02llu.%02u", static_cast<unsigned long long>(s / 86400),
-                static_cast<unsigned long long>(s / 3600 % 24), static_cast<unsigned long long>(s / 60 % 60),
+  std::snprintf(buf, sizeof buf, "%llud %02llu:%02llu:%02llu.%02u",
+                static_cast<unsigned long long>(s / 86400),
+                static_cast<unsigned long long>(s / 3600 % 24),
+                static_cast<unsigned long long>(s / 60 % 60),
                 static_cast<unsigned long long>(s % 60), t % 100);
   return buf;
 }
 
 std::string bps(double v) {
   char buf[64];
-  if (v >= 1e9) std::snprintf(buf, sizeof buf, "%.3f Gbit/s", v / 1e9);
-  else if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.3f Mbit/s", v / 1e6);
-  else if (v >= 1e3) std::snprintf(buf, sizeof buf, "%.3f kbit/s", v / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f bit/s", v);
+  if (v >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.3f Gbit/s", v / 1e9);
+  else if (v >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.3f Mbit/s", v / 1e6);
+  else if (v >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.3f kbit/s", v / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f bit/s", v);
   return buf;
 }
 
@@ -114,16 +127,25 @@ nlohmann::json opt(const std::optional<T>& v) {
 }
 
 nlohmann::json toJson(const InterfaceSample& s) {
-  nlohmann::json j{{"name", s.if_name}, {"if_index", s.if_index}, {"admin", statusName(s.admin)},
-                   {"oper", statusName(s.oper)}, {"high_speed_mbps", opt(s.high_speed_mbps)},
-                   {"last_change", opt(s.last_change)}, {"in_octets", opt(s.in_octets)},
-                   {"out_octets", opt(s.out_octets)}, {"in_errors", opt(s.in_errors)},
-                   {"out_errors", opt(s.out_errors)}, {"in_discards", opt(s.in_discards)},
-                   {"in_bps", opt(s.in_bps)}, {"out_bps", opt(s.out_bps)},
-                   {"in_errors_per_s", opt(s.in_errors_per_s)}, {"out_errors_per_s", opt(s.out_errors_per_s)},
+  nlohmann::json j{{"name", s.if_name},
+                   {"if_index", s.if_index},
+                   {"admin", statusName(s.admin)},
+                   {"oper", statusName(s.oper)},
+                   {"high_speed_mbps", opt(s.high_speed_mbps)},
+                   {"last_change", opt(s.last_change)},
+                   {"in_octets", opt(s.in_octets)},
+                   {"out_octets", opt(s.out_octets)},
+                   {"in_errors", opt(s.in_errors)},
+                   {"out_errors", opt(s.out_errors)},
+                   {"in_discards", opt(s.in_discards)},
+                   {"in_bps", opt(s.in_bps)},
+                   {"out_bps", opt(s.out_bps)},
+                   {"in_errors_per_s", opt(s.in_errors_per_s)},
+                   {"out_errors_per_s", opt(s.out_errors_per_s)},
                    {"in_discards_per_s", opt(s.in_discards_per_s)},
                    {"counter_discontinuity", s.counter_discontinuity},
-                   {"rx_power_dbm", opt(s.rx_power_dbm)}, {"tx_power_dbm", opt(s.tx_power_dbm)},
+                   {"rx_power_dbm", opt(s.rx_power_dbm)},
+                   {"tx_power_dbm", opt(s.tx_power_dbm)},
                    {"time", formatIso(s.time)}};
   nlohmann::json extra = nlohmann::json::object();
   for (const auto& [k, v] : s.extra) extra[k] = v;
@@ -132,25 +154,29 @@ nlohmann::json toJson(const InterfaceSample& s) {
 }
 
 void printText(const DevicePoll& dp, const std::vector<InterfaceSample>& samples, bool second) {
-  std::cout << (second ? "second poll" : "poll") << " " << dp.device << " at " << formatIso(dp.time) << ": ";
+  std::cout << (second ? "second poll" : "poll") << " " << dp.device << " at " << formatIso(dp.time)
+            << ": ";
   if (!dp.reachable) {
     std::cout << "unreachable (" << dp.error << ")\n";
     return;
   }
-  std::cout << "sysUpTime " << (dp.sys_uptime ? std::to_string(*dp.sys_uptime) + " (" + ticks(*dp.sys_uptime) + ")" : "?")
+  std::cout << "sysUpTime "
+            << (dp.sys_uptime ? std::to_string(*dp.sys_uptime) + " (" + ticks(*dp.sys_uptime) + ")"
+                              : "?")
             << (dp.rebooted ? ", REBOOTED since the previous poll" : "") << "\n";
   for (const auto& s : samples) {
-    std::cout << "  " << s.if_name << " (ifIndex " << s.if_index << "): admin " << statusName(s.admin) << ", oper "
-              << statusName(s.oper);
+    std::cout << "  " << s.if_name << " (ifIndex " << s.if_index << "): admin "
+              << statusName(s.admin) << ", oper " << statusName(s.oper);
     if (s.high_speed_mbps) std::cout << ", speed " << *s.high_speed_mbps << " Mbit/s";
     if (s.last_change) std::cout << ", last change at uptime " << ticks(*s.last_change);
-    std::cout << "\n    counters: in " << (s.in_octets ? std::to_string(*s.in_octets) : "?") << " octets, out "
-              << (s.out_octets ? std::to_string(*s.out_octets) : "?") << " octets, in errors "
-              << (s.in_errors ? std::to_string(*s.in_errors) : "?") << ", out errors "
-              << (s.out_errors ? std::to_string(*s.out_errors) : "?") << ", in discards "
-              << (s.in_discards ? std::to_string(*s.in_discards) : "?") << "\n";
+    std::cout << "\n    counters: in " << (s.in_octets ? std::to_string(*s.in_octets) : "?")
+              << " octets, out " << (s.out_octets ? std::to_string(*s.out_octets) : "?")
+              << " octets, in errors " << (s.in_errors ? std::to_string(*s.in_errors) : "?")
+              << ", out errors " << (s.out_errors ? std::to_string(*s.out_errors) : "?")
+              << ", in discards " << (s.in_discards ? std::to_string(*s.in_discards) : "?") << "\n";
     if (s.in_bps || s.out_bps) {
-      std::cout << "    rates: in " << (s.in_bps ? bps(*s.in_bps) : "?") << ", out " << (s.out_bps ? bps(*s.out_bps) : "?");
+      std::cout << "    rates: in " << (s.in_bps ? bps(*s.in_bps) : "?") << ", out "
+                << (s.out_bps ? bps(*s.out_bps) : "?");
       if (s.in_errors_per_s) std::cout << ", in errors " << *s.in_errors_per_s << "/s";
       if (s.out_errors_per_s) std::cout << ", out errors " << *s.out_errors_per_s << "/s";
       if (s.in_discards_per_s) std::cout << ", in discards " << *s.in_discards_per_s << "/s";
@@ -182,10 +208,13 @@ int runPoll(const PollOptions& o) {
     c.version = SnmpCredentials::Version::V3;
     c.user = o.user;
     const auto ap = lower(o.auth_proto);
-    if (ap == "sha" || ap == "sha1") c.auth_proto = SnmpCredentials::AuthProto::Sha;
-    else if (ap == "sha-256" || ap == "sha256") c.auth_proto = SnmpCredentials::AuthProto::Sha256;
+    if (ap == "sha" || ap == "sha1")
+      c.auth_proto = SnmpCredentials::AuthProto::Sha;
+    else if (ap == "sha-256" || ap == "sha256")
+      c.auth_proto = SnmpCredentials::AuthProto::Sha256;
     else {
-      std::cerr << "circuitctl poll: --auth-proto must be SHA or SHA-256, not " << o.auth_proto << "\n";
+      std::cerr << "circuitctl poll: --auth-proto must be SHA or SHA-256, not " << o.auth_proto
+                << "\n";
       return kExitError;
     }
     if (o.auth_key.empty()) {
@@ -196,7 +225,8 @@ int runPoll(const PollOptions& o) {
     if (!o.priv_key.empty()) {
       const auto pp = lower(o.priv_proto);
       if (pp != "aes" && pp != "aes-128" && pp != "aes128") {
-        std::cerr << "circuitctl poll: --priv-proto must be AES (AES-128), not " << o.priv_proto << "\n";
+        std::cerr << "circuitctl poll: --priv-proto must be AES (AES-128), not " << o.priv_proto
+                  << "\n";
         return kExitError;
       }
       c.priv_proto = SnmpCredentials::PrivProto::Aes128;
@@ -205,16 +235,20 @@ int runPoll(const PollOptions& o) {
   } else {
     t.credentials.community = o.community.empty() ? "public" : o.community;
   }
-  if (o.if_source == "ifName") t.name_source = IfNameSource::IfName;
-  else if (o.if_source == "ifDescr") t.name_source = IfNameSource::IfDescr;
-  else if (o.if_source == "ifAlias") t.name_source = IfNameSource::IfAlias;
+  if (o.if_source == "ifName")
+    t.name_source = IfNameSource::IfName;
+  else if (o.if_source == "ifDescr")
+    t.name_source = IfNameSource::IfDescr;
+  else if (o.if_source == "ifAlias")
+    t.name_source = IfNameSource::IfAlias;
   else {
     std::cerr << "circuitctl poll: --if-source must be ifName, ifDescr or ifAlias\n";
     return kExitError;
   }
   if (!o.profile.empty()) {
-    auto p = o.profile.find('/') != std::string::npos ? config::loadProfileFile(o.profile)
-                                                       : config::loadProfile(o.profile, config::defaultProfileDirs());
+    auto p = o.profile.find('/') != std::string::npos
+                 ? config::loadProfileFile(o.profile)
+                 : config::loadProfile(o.profile, config::defaultProfileDirs());
     if (!p) {
       std::cerr << "circuitctl poll: " << p.error().str() << "\n";
       return kExitError;
@@ -265,15 +299,16 @@ int runPoll(const PollOptions& o) {
   if (o.json) {
     nlohmann::json out{{"target", o.target}, {"polls", nlohmann::json::array()}};
     for (const auto& [dp, ss] : rounds) {
-      nlohmann::json p{{"time", formatIso(dp.time)}, {"reachable", dp.reachable}, {"error", dp.error},
-                       {"sys_uptime", opt(dp.sys_uptime)}, {"rebooted", dp.rebooted},
-                       {"interfaces", nlohmann::json::array()}};
+      nlohmann::json p{{"time", formatIso(dp.time)}, {"reachable", dp.reachable},
+                       {"error", dp.error},          {"sys_uptime", opt(dp.sys_uptime)},
+                       {"rebooted", dp.rebooted},    {"interfaces", nlohmann::json::array()}};
       for (const auto& s : ss) p["interfaces"].push_back(toJson(s));
       out["polls"].push_back(p);
     }
     std::cout << out.dump(2) << "\n";
   } else {
-    for (std::size_t i = 0; i < rounds.size(); ++i) printText(rounds[i].first, rounds[i].second, i > 0);
+    for (std::size_t i = 0; i < rounds.size(); ++i)
+      printText(rounds[i].first, rounds[i].second, i > 0);
   }
   if (!last.reachable) {
     if (last.error == "timeout") {
@@ -282,7 +317,8 @@ int runPoll(const PollOptions& o) {
       return kExitTimeout;
     }
     if (last.error == "authentication failure") {
-      std::cerr << "circuitctl poll: " << o.target << ": authentication failure (wrong v3 user or key)\n";
+      std::cerr << "circuitctl poll: " << o.target
+                << ": authentication failure (wrong v3 user or key)\n";
       return kExitAuth;
     }
     std::cerr << "circuitctl poll: " << o.target << ": " << last.error << "\n";
@@ -303,20 +339,27 @@ int runPoll(const PollOptions& o) {
 
 void addSnmpCommands(CLI::App& app, GlobalOptions&) {
   auto o = std::make_shared<PollOptions>();
-  auto* sub = app.add_subcommand("poll", "Poll one device once by SNMP and print what the daemon would see");
-  sub->add_option("target", o->target, "ADDRESS[:PORT] of the agent ([v6]:port for IPv6)")->required();
-  auto* community = sub->add_option("--community", o->community, "SNMPv2c community (default public)");
+  auto* sub = app.add_subcommand(
+      "poll", "Poll one device once by SNMP and print what the daemon would see");
+  sub->add_option("target", o->target, "ADDRESS[:PORT] of the agent ([v6]:port for IPv6)")
+      ->required();
+  auto* community =
+      sub->add_option("--community", o->community, "SNMPv2c community (default public)");
   auto* user = sub->add_option("--user", o->user, "SNMPv3 user (authPriv with --priv-key)");
-  sub->add_option("--auth-proto", o->auth_proto, "SNMPv3 authentication: SHA or SHA-256")->needs(user);
+  sub->add_option("--auth-proto", o->auth_proto, "SNMPv3 authentication: SHA or SHA-256")
+      ->needs(user);
   sub->add_option("--auth-key", o->auth_key, "SNMPv3 authentication passphrase")->needs(user);
   sub->add_option("--priv-proto", o->priv_proto, "SNMPv3 privacy: AES (AES-128)")->needs(user);
   sub->add_option("--priv-key", o->priv_key, "SNMPv3 privacy passphrase")->needs(user);
   community->excludes(user);
   sub->add_option("--if", o->interfaces, "Interface name to poll (repeatable)");
-  sub->add_option("--if-source", o->if_source, "Column the names are matched in: ifName, ifDescr or ifAlias");
-  sub->add_option("--profile", o->profile, "Vendor profile name (config/profiles) or path to a .toml");
+  sub->add_option("--if-source", o->if_source,
+                  "Column the names are matched in: ifName, ifDescr or ifAlias");
+  sub->add_option("--profile", o->profile,
+                  "Vendor profile name (config/profiles) or path to a .toml");
   sub->add_option("--interval", o->interval_s, "Poll again after S seconds and print rates");
-  sub->add_option("--timeout", o->timeout_s, "Seconds before the first attempt times out (doubles per retry)");
+  sub->add_option("--timeout", o->timeout_s,
+                  "Seconds before the first attempt times out (doubles per retry)");
   sub->add_option("--retries", o->retries, "Retries after a timeout");
   sub->add_flag("--json", o->json, "Print JSON");
   sub->callback([o] {

@@ -1,12 +1,11 @@
 // circuitctl test-throughput (active TWAMP-Light test to a reflector, guarded by the circuit's
 // contracted rate and a maximum duration) and pcap-stats (per-circuit table from a capture file,
 // through the same code the daemon uses on a live mirror port).
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
-#include <string>
-
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "config/config.hpp"
 #include "probes/capture/pcap_source.hpp"
@@ -44,7 +43,8 @@ struct PcapOptions {
 /// Loads the configuration, printing every error; nullopt when it cannot be used.
 std::optional<circuitd::config::Config> loadConfig(const std::string& path, const char* cmd) {
   auto r = circuitd::config::load(path);
-  for (const auto& w : r.warnings) std::cerr << "circuitctl " << cmd << ": warning: " << w.str() << "\n";
+  for (const auto& w : r.warnings)
+    std::cerr << "circuitctl " << cmd << ": warning: " << w.str() << "\n";
   if (!r.config) {
     for (const auto& e : r.errors) std::cerr << "circuitctl " << cmd << ": " << e.str() << "\n";
     if (r.errors.empty()) std::cerr << "circuitctl " << cmd << ": cannot load " << path << "\n";
@@ -53,7 +53,9 @@ std::optional<circuitd::config::Config> loadConfig(const std::string& path, cons
   return std::move(r.config);
 }
 
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+nlohmann::json opt(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
 
 nlohmann::json reportJson(const tp::TestReport& r) {
   nlohmann::ordered_json j;
@@ -95,7 +97,8 @@ int runThroughput(const ThroughputOptions& o, const GlobalOptions& g) {
   if (!o.link.empty()) {
     const std::string cfg_path = !o.config.empty() ? o.config : g.config;
     if (cfg_path.empty()) {
-      std::cerr << "circuitctl test-throughput: LINK_ID needs --config (or use --to ADDRESS --rate R)\n";
+      std::cerr
+          << "circuitctl test-throughput: LINK_ID needs --config (or use --to ADDRESS --rate R)\n";
       return 2;
     }
     auto cfg = loadConfig(cfg_path, cmd);
@@ -104,7 +107,8 @@ int runThroughput(const ThroughputOptions& o, const GlobalOptions& g) {
     for (const auto& c : cfg->inventory.circuits)
       if (!circuit && c.link_id == o.link) circuit = &c;
     if (!circuit) {
-      std::cerr << "circuitctl test-throughput: no circuit " << o.link << " in " << cfg_path << "\n";
+      std::cerr << "circuitctl test-throughput: no circuit " << o.link << " in " << cfg_path
+                << "\n";
       return 2;
     }
     // --to stands in for a circuit that has no `reflector` key yet.
@@ -159,8 +163,10 @@ int runThroughput(const ThroughputOptions& o, const GlobalOptions& g) {
     std::cerr << "circuitctl test-throughput: " << rep.error().str() << "\n";
     return 1;
   }
-  if (o.json) std::cout << reportJson(*rep).dump(2) << "\n";
-  else std::cout << tp::formatReport(*rep);
+  if (o.json)
+    std::cout << reportJson(*rep).dump(2) << "\n";
+  else
+    std::cout << tp::formatReport(*rep);
   // No reply at all means the reflector or the path is down: say so in the exit code.
   return rep->returned > 0 ? 0 : 1;
 }
@@ -181,8 +187,10 @@ int runPcapStats(const PcapOptions& o, const GlobalOptions& g) {
   cap::CaptureOptions copt;
   copt.apply_filter = !o.no_filter;
   auto r = cap::readFile(o.file, *counter, {}, copt);
-  if (o.json) std::cout << cap::formatJson(*counter) << "\n";
-  else std::cout << cap::formatTable(*counter);
+  if (o.json)
+    std::cout << cap::formatJson(*counter) << "\n";
+  else
+    std::cout << cap::formatTable(*counter);
   if (!r) {
     std::cerr << "circuitctl pcap-stats: " << r.error().str() << "\n";
     return 1;
@@ -196,16 +204,19 @@ void addThroughputCommands(CLI::App& app, GlobalOptions& g) {
   auto to = std::make_shared<ThroughputOptions>();
   auto* t = app.add_subcommand("test-throughput",
                                "Run an active TWAMP-Light throughput test to a reflector");
-  t->add_option("LINK_ID", to->link, "Circuit (key or link_id): rate = contracted bandwidth, "
-                                     "reflector = its `reflector` key");
+  t->add_option("LINK_ID", to->link,
+                "Circuit (key or link_id): rate = contracted bandwidth, "
+                "reflector = its `reflector` key");
   t->add_option("--config", to->config, "circuitd configuration file");
   t->add_option("--to", to->to, "Reflector ADDRESS[:PORT] (default port 862)");
   t->add_option("--rate", to->rate, "Rate at the IP layer, e.g. 20M (never above the contract)");
   t->add_option("--seconds", to->seconds, "Sending time")->capture_default_str();
-  t->add_option("--max-seconds", to->max_seconds, "Refuse tests longer than this")->capture_default_str();
+  t->add_option("--max-seconds", to->max_seconds, "Refuse tests longer than this")
+      ->capture_default_str();
   t->add_option("--size", to->size, "UDP payload octets per packet (>= 41)")->capture_default_str();
-  t->add_option("--train", to->train, "Send back-to-back trains of N packets and estimate the "
-                                      "bottleneck capacity from their dispersion (use a low --rate)")
+  t->add_option("--train", to->train,
+                "Send back-to-back trains of N packets and estimate the "
+                "bottleneck capacity from their dispersion (use a low --rate)")
       ->capture_default_str();
   t->add_flag("--json", to->json, "JSON output");
   t->callback([to, &g] {
@@ -214,9 +225,11 @@ void addThroughputCommands(CLI::App& app, GlobalOptions& g) {
   });
 
   auto po = std::make_shared<PcapOptions>();
-  auto* p = app.add_subcommand("pcap-stats", "Per-circuit traffic and CFM MEP table from a capture file");
+  auto* p =
+      app.add_subcommand("pcap-stats", "Per-circuit traffic and CFM MEP table from a capture file");
   p->add_option("FILE", po->file, "pcap or pcapng file (Ethernet)")->required();
-  p->add_option("--config", po->config, "circuitd configuration (circuits keyed by vlan or prefix)");
+  p->add_option("--config", po->config,
+                "circuitd configuration (circuits keyed by vlan or prefix)");
   p->add_flag("--json", po->json, "JSON output");
   p->add_flag("--no-filter", po->no_filter, "Do not apply the BPF filter built from the config");
   p->callback([po, &g] {

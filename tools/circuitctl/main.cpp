@@ -1,7 +1,6 @@
 // circuitctl: the operator's command line. main() only registers the subcommand groups.
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "circuitd_version.hpp"
 #include "tools/circuitctl/commands.hpp"
@@ -20,8 +19,9 @@ void addNotYetAvailable(CLI::App& app, const std::string& name, const std::strin
 }  // namespace circuitctl
 
 int main(int argc, char** argv) {
-  CLI::App app{"circuitctl - operate circuitd: import contracts, poll and probe circuits, replay "
-               "scenarios, read faults, hotline reports and the SLA record."};
+  CLI::App app{
+      "circuitctl - operate circuitd: import contracts, poll and probe circuits, replay "
+      "scenarios, read faults, hotline reports and the SLA record."};
   circuitctl::GlobalOptions g;
   app.add_option("--db", g.db, "Store file to read or write without a running daemon");
   app.add_option("-c,--config", g.config, "circuitd configuration file");
@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
   circuitctl::addThroughputCommands(app, g);
   circuitctl::addEngineCommands(app, g);
   circuitctl::addFaultCommands(app, g);
-  circuitctl::addNotYetAvailable(app, "status", "Show the running daemon's circuit states via its API");
+  circuitctl::addNotYetAvailable(app, "status",
+                                 "Show the running daemon's circuit states via its API");
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
