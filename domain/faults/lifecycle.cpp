@@ -103,8 +103,11 @@ void FaultLifecycle::transition(Fault& f, TimePoint t, const std::string& actor,
 
 Fault& FaultLifecycle::openFault(const EngineEvent& e, Changes& out) {
   const std::string cause(toString(e.decision.location));
-  // A recurrence of the same cause soon after recovery is the same fault, not a new one.
-  auto lit = latest_.find(causeKey(e.circuit, cause));
+  // A recurrence of the same cause soon after recovery is the same fault, not a new one. Only a
+  // known cause identifies a fault: two outages whose cause is unknown may have nothing in
+  // common, so an unknown cause never reopens anything.
+  const bool known_cause = e.decision.location != FaultLocation::Unknown;
+  auto lit = known_cause ? latest_.find(causeKey(e.circuit, cause)) : latest_.end();
   if (lit != latest_.end()) {
     auto fit = faults_.find(lit->second);
     if (fit != faults_.end()) {

@@ -87,6 +87,34 @@ TEST(FaultLifecycleTest, ReopensWhenItRecursWithinTheWindow) {
   EXPECT_EQ(lc.find("F-000001")->occurrences, 2);
 }
 
+TEST(FaultLifecycleTest, AnUnknownCauseNeverReopensAFault) {
+  FaultLifecycle lc(settings());
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z"), FaultLocation::Unknown,
+                       Party::Undetermined));
+  lc.apply(stateChange("L1", CircuitState::Up, at("2024-07-01T00:10:00Z")));
+  lc.tick(at("2024-07-01T00:20:00Z"));
+  // Inside the reopen window, at the same (unknown) location: still a fault of its own.
+  auto c = lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:30:00Z"),
+                                FaultLocation::Unknown, Party::Undetermined));
+  ASSERT_EQ(c.transitions.size(), 1u);
+  EXPECT_EQ(c.transitions[0].fault_id, "F-000002");
+  EXPECT_FALSE(c.transitions[0].from.has_value());
+  EXPECT_EQ(lc.find("F-000001")->state, FaultState::Resolved);
+  EXPECT_EQ(lc.find("F-000001")->occurrences, 1);
+  EXPECT_EQ(lc.find("F-000002")->occurrences, 1);
+}
+
+TEST(FaultLifecycleTest, AKnownCauseAfterAnUnknownOneIsANewFault) {
+  FaultLifecycle lc(settings());
+  lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z"), FaultLocation::Unknown,
+                       Party::Undetermined));
+  lc.apply(stateChange("L1", CircuitState::Up, at("2024-07-01T00:10:00Z")));
+  lc.tick(at("2024-07-01T00:20:00Z"));
+  auto c = lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:30:00Z")));
+  EXPECT_EQ(c.transitions.back().fault_id, "F-000002");
+  EXPECT_EQ(lc.find("F-000002")->cause, "carrier_line");
+}
+
 TEST(FaultLifecycleTest, OpensANewFaultWhenItRecursAfterTheWindow) {
   FaultLifecycle lc(settings());
   lc.apply(stateChange("L1", CircuitState::Down, at("2024-07-01T00:00:00Z")));
