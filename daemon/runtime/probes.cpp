@@ -4,6 +4,7 @@
 
 #include "daemon/runtime/capture_probe.hpp"
 #include "daemon/runtime/icmp_probe.hpp"
+#include "daemon/runtime/interface_names.hpp"
 #include "daemon/runtime/snmp_probe.hpp"
 #include "daemon/runtime/trap_probe.hpp"
 #include "daemon/runtime/vendor_profiles.hpp"
@@ -13,9 +14,11 @@ namespace circuitd::runtime {
 namespace {
 
 // What the kinds of one daemon share: the SNMP poller and the trap receiver read the same
-// vendor profiles, loaded (and warned about) once per name.
+// vendor profiles, loaded (and warned about) once per name; the poller's name resolutions
+// tell the trap receiver which interface a trap's ifIndex is.
 struct Shared {
   std::shared_ptr<VendorProfiles> profiles;
+  std::shared_ptr<InterfaceNames> if_names;
 };
 
 // One registered kind.
@@ -31,9 +34,13 @@ constexpr Kind kKinds[] = {
     {"icmp", [](const config::Config&) { return true; },
      [](const ProbeContext& ctx, Shared&) { return makeIcmpProbe(ctx); }},
     {"snmp", [](const config::Config&) { return true; },
-     [](const ProbeContext& ctx, Shared& sh) { return makeSnmpProbe(ctx, sh.profiles); }},
+     [](const ProbeContext& ctx, Shared& sh) {
+       return makeSnmpProbe(ctx, sh.profiles, sh.if_names);
+     }},
     {"trap", [](const config::Config& c) { return !c.daemon.trap_listen.empty(); },
-     [](const ProbeContext& ctx, Shared& sh) { return makeTrapProbe(ctx, sh.profiles); }},
+     [](const ProbeContext& ctx, Shared& sh) {
+       return makeTrapProbe(ctx, sh.profiles, sh.if_names);
+     }},
     {"capture", [](const config::Config& c) { return !c.daemon.capture_interface.empty(); },
      [](const ProbeContext& ctx, Shared&) { return makeCaptureProbe(ctx); }},
 };
@@ -54,7 +61,8 @@ std::vector<std::string> knownProbeKinds() {
 }
 
 Result<ProbeList> makeProbes(const std::vector<std::string>& kinds, const ProbeContext& ctx) {
-  Shared shared{std::make_shared<VendorProfiles>(ctx.cfg, ctx.log)};
+  Shared shared{std::make_shared<VendorProfiles>(ctx.cfg, ctx.log),
+                std::make_shared<InterfaceNames>()};
   ProbeList out;
   for (const auto& name : kinds) {
     const Kind* kind = nullptr;

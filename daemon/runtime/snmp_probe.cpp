@@ -61,9 +61,11 @@ constexpr std::string_view kKeyPrefix = "snmp:";
 
 class SnmpProbe final : public Probe {
  public:
-  SnmpProbe(const ProbeContext& ctx, std::shared_ptr<VendorProfiles> profiles)
+  SnmpProbe(const ProbeContext& ctx, std::shared_ptr<VendorProfiles> profiles,
+            std::shared_ptr<InterfaceNames> if_names)
       : ctx_(ctx),
         profiles_(std::move(profiles)),
+        if_names_(std::move(if_names)),
         scheduler_(SchedulerSettings{
             Duration{2}, 0.1, ctx.options.seed ? *ctx.options.seed : std::random_device{}()}),
         timer_(ctx.io) {}
@@ -79,6 +81,17 @@ class SnmpProbe final : public Probe {
     limits.spread_start = false;  // rounds are placed by the scheduler (pollNow)
     poller_ = std::make_unique<snmp::SnmpPoller>(
         ctx_.io, ctx_.clock, [this](Observation o) { ctx_.observe(o); }, limits);
+    if (if_names_)
+      poller_->setResolutionObserver(
+          [this](const std::string& device, const std::map<std::int32_t, std::string>& names) {
+            // Rare (start, reboot, index move), and what a trap's ifIndex is read against.
+            std::string list;
+            for (const auto& [idx, name] : names)
+              list += (list.empty() ? "" : ", ") + name + "=" + std::to_string(idx);
+            ctx_.log->debug("SNMP device {}: interfaces resolved: {}", device,
+                            list.empty() ? "none" : list);
+            if_names_->set(device, names);
+          });
   }
 
   void apply(const Inventory& inventory) override {
@@ -89,6 +102,7 @@ class SnmpProbe final : public Probe {
       const Device* d = inventory.findDevice(name);
       const std::string key = std::string(kKeyPrefix) + name;
       poller_->removeDevice(name);
+      if (if_names_) if_names_->remove(name);  // until the re-added device is resolved
       if (auto r = poller_->addDevice(pollTarget(*d, inventory, profiles_->get(d->profile))); !r) {
         ctx_.log->warn("SNMP device {}: {}", name, r.error().str());
         scheduler_.remove(key);
@@ -98,6 +112,7 @@ class SnmpProbe final : public Probe {
     }
     for (const auto& name : changes.remove) {
       poller_->removeDevice(name);
+      if (if_names_) if_names_->remove(name);
       scheduler_.remove(std::string(kKeyPrefix) + name);
     }
     applied_ = inventory;
@@ -151,6 +166,7 @@ class SnmpProbe final : public Probe {
 
   ProbeContext ctx_;
   std::shared_ptr<VendorProfiles> profiles_;
+  std::shared_ptr<InterfaceNames> if_names_;  // filled from the poller's resolutions
   Scheduler scheduler_;
   boost::asio::steady_timer timer_;  // wakes for the earliest due round
   std::unique_ptr<snmp::SnmpPoller> poller_;
@@ -161,8 +177,9 @@ class SnmpProbe final : public Probe {
 }  // namespace
 
 std::unique_ptr<Probe> makeSnmpProbe(const ProbeContext& ctx,
-                                     std::shared_ptr<VendorProfiles> profiles) {
-  return std::make_unique<SnmpProbe>(ctx, std::move(profiles));
+                                     std::shared_ptr<VendorProfiles> profiles,
+                                     std::shared_ptr<InterfaceNames> if_names) {
+  return std::make_unique<SnmpProbe>(ctx, std::move(profiles), std::move(if_names));
 }
 
 }  // namespace circuitd::runtime

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/runtime/interface_names.hpp"
 #include "daemon/runtime/probe.hpp"
 #include "daemon/runtime/vendor_profiles.hpp"
 #include "domain/core/inventory.hpp"
@@ -14,9 +15,11 @@
 
 namespace circuitd::runtime {
 
-/// Builds the SNMP probe; `profiles` is shared with the trap receiver.
+/// Builds the SNMP probe; `profiles` is shared with the trap receiver, and `if_names` (may be
+/// null) is kept up to date with the interfaces the poller resolved, for the trap receiver.
 std::unique_ptr<Probe> makeSnmpProbe(const ProbeContext& ctx,
-                                     std::shared_ptr<VendorProfiles> profiles);
+                                     std::shared_ptr<VendorProfiles> profiles,
+                                     std::shared_ptr<InterfaceNames> if_names);
 
 /// What the poller polls on a device: every UNI and uplink interface of its circuits.
 snmp::PollTarget pollTarget(const Device& d, const Inventory& inventory,

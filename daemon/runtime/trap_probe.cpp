@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "config/values.hpp"
 #include "probes/snmp/trap_receiver.hpp"
@@ -11,10 +12,23 @@ namespace circuitd::runtime {
 
 namespace {
 
+// One debug line per trap: which interface it was matched to is what decides whether it can
+// move a circuit.
+std::string describe(const TrapEvent& e) {
+  std::string s = "trap " + (e.trap_name.empty() ? e.trap_oid : e.trap_name) + " from " + e.device +
+                  " (" + e.source + ")";
+  if (e.if_index) {
+    s += ": ifIndex " + std::to_string(*e.if_index);
+    s += e.if_name.empty() ? ", not a polled interface" : " = " + e.if_name;
+  }
+  return s;
+}
+
 class TrapProbe final : public Probe {
  public:
-  TrapProbe(const ProbeContext& ctx, std::shared_ptr<VendorProfiles> profiles)
-      : ctx_(ctx), profiles_(std::move(profiles)) {}
+  TrapProbe(const ProbeContext& ctx, std::shared_ptr<VendorProfiles> profiles,
+            std::shared_ptr<InterfaceNames> if_names)
+      : ctx_(ctx), profiles_(std::move(profiles)), if_names_(std::move(if_names)) {}
 
   std::string_view kind() const override { return "trap"; }
 
@@ -33,10 +47,20 @@ class TrapProbe final : public Probe {
     for (const auto& d : ctx_.cfg.inventory.devices)
       if (auto p = profiles_->get(d.profile)) tc.profiles.push_back(p);
     receiver_ = std::make_unique<snmp::TrapReceiver>(
-        ctx_.io, ctx_.clock, tc, [this](Observation o) { ctx_.observe(o); },
+        ctx_.io, ctx_.clock, tc,
+        [this](Observation o) {
+          const auto* e = std::get_if<TrapEvent>(&o);
+          if (e && ctx_.log->should_log(spdlog::level::debug)) ctx_.log->debug("{}", describe(*e));
+          ctx_.observe(o);
+        },
         [this](const std::string& ip) -> std::optional<std::string> {
           if (auto it = devices_.find(ip); it != devices_.end()) return it->second;
           return std::nullopt;
+        },
+        // The engine matches link traps by interface name; the trap has only the ifIndex.
+        [this](const std::string& device, std::int32_t if_index) -> std::optional<std::string> {
+          if (!if_names_) return std::nullopt;
+          return if_names_->find(device, if_index);
         });
     if (auto r = receiver_->start(); !r) {
       ctx_.log->error("trap receiver on {}: {}; traps will not be received", listen,
@@ -60,6 +84,7 @@ class TrapProbe final : public Probe {
  private:
   ProbeContext ctx_;
   std::shared_ptr<VendorProfiles> profiles_;
+  std::shared_ptr<InterfaceNames> if_names_;  // (device, ifIndex) -> name, from the poller
   std::unique_ptr<snmp::TrapReceiver> receiver_;
   std::map<std::string, std::string> devices_;  // source address -> device name
 };
@@ -67,8 +92,9 @@ class TrapProbe final : public Probe {
 }  // namespace
 
 std::unique_ptr<Probe> makeTrapProbe(const ProbeContext& ctx,
-                                     std::shared_ptr<VendorProfiles> profiles) {
-  return std::make_unique<TrapProbe>(ctx, std::move(profiles));
+                                     std::shared_ptr<VendorProfiles> profiles,
+                                     std::shared_ptr<InterfaceNames> if_names) {
+  return std::make_unique<TrapProbe>(ctx, std::move(profiles), std::move(if_names));
 }
 
 }  // namespace circuitd::runtime

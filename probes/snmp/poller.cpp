@@ -104,6 +104,7 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
   PollerLimits limits;
   PollerStats stats;
   RoundObserver observer;
+  ResolutionObserver resolution_observer;
   std::map<std::string, DevPtr> devices;
   std::list<ReqPtr> queue;
   std::list<ReqPtr> spare;  ///< list nodes kept for reuse, so queueing does not allocate
@@ -324,7 +325,18 @@ struct SnmpPoller::Impl : std::enable_shared_from_this<SnmpPoller::Impl>, V2cTra
 
   void resolved(const DevPtr& d) {
     auto res = resolveInterfaces(d->t.interfaces, d->round.tables, d->t.profile.get());
+    // Resolutions are rare (start, reboot, index move); report only a changed mapping.
+    const bool changed =
+        !std::equal(d->resolved.begin(), d->resolved.end(), res.found.begin(), res.found.end(),
+                    [](const ResolvedInterface& a, const ResolvedInterface& b) {
+                      return a.name == b.name && a.if_index == b.if_index;
+                    });
     d->resolved = std::move(res.found);
+    if (changed && resolution_observer && !d->removed) {
+      std::map<std::int32_t, std::string> names;
+      for (const auto& ri : d->resolved) names.emplace(ri.if_index, ri.name);
+      resolution_observer(d->t.device, names);
+    }
     d->missing = std::move(res.missing);
     for (auto& a : res.ambiguous) d->missing.push_back(a + " (ambiguous)");
     // Keep a counter history only for an interface still at the same ifIndex.
@@ -706,5 +718,9 @@ const PollerStats& SnmpPoller::stats() const {
 }
 
 void SnmpPoller::setRoundObserver(RoundObserver obs) { impl_->observer = std::move(obs); }
+
+void SnmpPoller::setResolutionObserver(ResolutionObserver obs) {
+  impl_->resolution_observer = std::move(obs);
+}
 
 }  // namespace circuitd::snmp

@@ -94,6 +94,11 @@ struct PollerStats {
 /// Reports the duration of each completed device round (first send to last reply).
 using RoundObserver = std::function<void(const std::string& device, std::chrono::microseconds)>;
 
+/// Reports a device's configured interface names by the ifIndex its agent gave them (what a
+/// trap's ifIndex refers to), after a name resolution that changed them: never per round.
+using ResolutionObserver =
+    std::function<void(const std::string& device, const std::map<std::int32_t, std::string>&)>;
+
 /// Polls many devices periodically on one io_context.
 class SnmpPoller {
  public:
@@ -122,6 +127,9 @@ class SnmpPoller {
   const PollerStats& stats() const;
   /// Called after every completed round, e.g. to measure latency.
   void setRoundObserver(RoundObserver obs);
+  /// Called when a resolution of a device found other ifIndex/name pairs than the last one
+  /// (the first non-empty one included); a removed device is not reported.
+  void setResolutionObserver(ResolutionObserver obs);
 
  private:
   struct Impl;
