@@ -1,8 +1,10 @@
 #include "config/config.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -188,6 +190,8 @@ void readTopologyFields(const ConfigReader& r, TopologyFields& f) {
 
 class Loader {
  public:
+  explicit Loader(const LoadOptions& options) : options_(options) {}
+
   LoadResult run(const std::string& path) {
     cfg_.path = path;
     loadFile(path, {}, {}, "");
@@ -209,8 +213,14 @@ class Loader {
     std::string why;
     if (::stat(file.c_str(), &st) != 0)
       why = std::strerror(errno);
+    else if (S_ISDIR(st.st_mode))
+      why = std::strerror(EISDIR);
     else if (!S_ISREG(st.st_mode))
       why = "not a regular file";
+    else if (const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC); fd < 0)
+      why = std::strerror(errno);  // e.g. "Permission denied"
+    else
+      ::close(fd);
     if (!why.empty()) {
       errors_.push_back({included_at.empty() ? file : included_at,
                          fmt::format("cannot read configuration file '{}': {}", file, why)});
@@ -311,6 +321,7 @@ class Loader {
         r.error("state_dir", "state_dir must not be empty");
       else
         d.state_dir = *v;
+      state_dir_where_ = r.where("state_dir");
     }
     if (auto v = r.oneOf("log_level", kLogLevels)) d.log_level = *v;
     if (auto v = r.hostPort("trap_listen", true, false)) d.trap_listen = *v;
@@ -372,7 +383,10 @@ class Loader {
       else
         cfg_.store.backend = *v;
     }
-    if (auto v = r.filePath("path")) cfg_.store.path = *v;
+    if (auto v = r.filePath("path")) {
+      cfg_.store.path = *v;
+      store_path_where_ = r.where("path");
+    }
   }
 
   void readHttp(const ConfigReader& r) {
@@ -647,7 +661,13 @@ class Loader {
       errors_.push_back({per_device_where_,
                          fmt::format("max_in_flight_per_device = {} exceeds max_in_flight = {}",
                                      d.max_in_flight_per_device, d.max_in_flight)});
-    if (cfg_.store.path.empty()) cfg_.store.path = (fs::path(d.state_dir) / "circuitd.db").string();
+    if (cfg_.store.path.empty()) {
+      cfg_.store.path = (fs::path(d.state_dir) / "circuitd.db").string();
+      if (options_.check_store)
+        checkStorePath(state_dir_where_.empty() ? cfg_.path + " store.path" : state_dir_where_);
+    } else if (options_.check_store) {
+      checkStorePath(store_path_where_);
+    }
 
     std::map<std::string, const NotifyRecord*> channels;
     for (const auto& rec : notify_) {
@@ -817,6 +837,56 @@ class Loader {
     }
   }
 
+  /// The store must be a file the daemon can open and write, beside which SQLite can create its
+  /// -wal and -shm files: an existing path must be a regular file, readable and writable; its
+  /// directory must exist and be writable, or be creatable — the daemon creates state_dir (with
+  /// its missing parents) at start, so a directory still missing is accepted when it is
+  /// state_dir or one of its parents and its nearest existing ancestor is a writable directory.
+  void checkStorePath(const std::string& where) {
+    const fs::path path(cfg_.store.path);
+    const auto report = [&](const std::string& what) {
+      errors_.push_back({where, fmt::format("store '{}': {}", path.string(), what)});
+    };
+    const auto writableDir = [](const fs::path& dir) -> std::string {
+      struct stat ds {};
+      if (::stat(dir.c_str(), &ds) != 0) return std::strerror(errno);
+      if (!S_ISDIR(ds.st_mode)) return std::strerror(ENOTDIR);
+      if (::access(dir.c_str(), W_OK | X_OK) != 0) return std::strerror(errno);
+      return {};
+    };
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+      if (S_ISDIR(st.st_mode)) return report(std::strerror(EISDIR));
+      if (!S_ISREG(st.st_mode)) return report("not a regular file");
+      if (::access(path.c_str(), R_OK | W_OK) != 0) return report(std::strerror(errno));
+    } else if (errno != ENOENT) {
+      return report(std::strerror(errno));  // e.g. a parent that is a file: "Not a directory"
+    }
+    fs::path dir = path.parent_path();
+    if (dir.empty()) dir = ".";
+    std::error_code ec;
+    if (fs::exists(dir, ec)) {
+      if (auto why = writableDir(dir); !why.empty())
+        report(fmt::format("directory '{}': {}", dir.string(), why));
+      return;
+    }
+    // The directory is missing: only state_dir and its parents are created at start.
+    const fs::path state = fs::path(cfg_.daemon.state_dir).lexically_normal();
+    const fs::path missing = dir.lexically_normal();
+    const auto rel = state.lexically_relative(missing);
+    const bool created = !rel.empty() && *rel.begin() != "..";
+    if (!created)
+      return report(fmt::format("directory '{}': {} (the daemon creates only state_dir '{}')",
+                                dir.string(), std::strerror(ENOENT), state.string()));
+    fs::path ancestor = missing;
+    while (ancestor.has_parent_path() && ancestor != ancestor.parent_path() &&
+           !fs::exists(ancestor, ec))
+      ancestor = ancestor.parent_path();
+    if (auto why = writableDir(ancestor); !why.empty())
+      report(fmt::format("directory '{}' cannot be created: '{}': {}", dir.string(),
+                         ancestor.string(), why));
+  }
+
   void checkInterfaces(const Circuit& c, const TopologyFields& f,
                        const std::map<std::string, const DeviceRecord*>& devices,
                        const Keys& device_names) {
@@ -885,6 +955,9 @@ class Loader {
   std::map<std::string, std::string> singleton_set_;  ///< "daemon.state_dir" -> where set
   std::vector<std::string> secrets_;                  ///< secret keys in the file being read
   std::string per_device_where_;
+  std::string state_dir_where_;   ///< where daemon.state_dir is set, "" = the default
+  std::string store_path_where_;  ///< where store.path is set
+  LoadOptions options_;
   std::vector<DeviceRecord> devices_;
   std::vector<NotifyRecord> notify_;
   std::vector<CircuitRecord> circuits_;
@@ -898,7 +971,9 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
 
 }  // namespace
 
-LoadResult load(const std::string& path) { return Loader().run(path); }
+LoadResult load(const std::string& path, const LoadOptions& options) {
+  return Loader(options).run(path);
+}
 
 std::size_t probeTargetCount(const Config& cfg) {
   std::size_t targets = 0;

@@ -77,8 +77,16 @@ struct LoadResult {
   std::vector<Error> warnings;  ///< e.g. secrets in a world-readable file
 };
 
+/// What load() checks beyond the files themselves.
+struct LoadOptions {
+  /// The store path must be usable by whoever loads (a regular file, or one that can be made,
+  /// in a writable directory): the daemon, --check-config and reload. circuitctl's commands that
+  /// only read the inventory turn it off, since an operator may not be the daemon's user.
+  bool check_store = true;
+};
+
 /// Reads, merges (include) and validates a configuration file.
-LoadResult load(const std::string& path);
+LoadResult load(const std::string& path, const LoadOptions& options = {});
 
 /// Number of probe targets: carrier and customer ICMP targets plus TWAMP reflectors.
 std::size_t probeTargetCount(const Config& cfg);

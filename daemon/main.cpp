@@ -1,5 +1,6 @@
 // circuitd: parses the command line, loads and validates the configuration, then hands over to
 // the runtime. main() only wires.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -69,5 +70,9 @@ int main(int argc, char** argv) {
   log->info("loaded {} ({} file(s)): {}", config_path, loaded.config->files.size(),
             circuitd::config::summary(*loaded.config));
   for (const auto& f : loaded.config->files) log->debug("read {}", f);
+  // Outside systemd (UMask=0077 in the unit) nothing else keeps the store and the state
+  // directory from being readable by every user: files the daemon creates are 0600, its
+  // directories 0700.
+  ::umask(077);
   return circuitd::runtime::run(std::move(*loaded.config));
 }

@@ -1,13 +1,20 @@
 // The real `circuitd --check-config` binary: exit 0 with a summary on the bundled demo, exit 1
 // naming every mistake with its line on a broken config; and the config logger when starting.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <filesystem>
+
+#include "tests/support/files.hpp"
 #include "tests/support/process.hpp"
 
 namespace {
 
 using circuitd::testing::run;
 using circuitd::testing::RunOptions;
+using circuitd::testing::ScratchDir;
+using circuitd::testing::writeFile;
 
 const std::string kCircuitd = CIRCUITD_BINARY_DIR "/daemon/circuitd";
 const std::string kDemo = CIRCUITD_SOURCE_DIR "/config/demo.toml";
@@ -81,4 +88,59 @@ TEST(CheckConfig, UnderJournaldLinesCarryAPriorityPrefixAndNoTimestamp) {
       << tty.err;
 }
 
+TEST(CheckConfig, AStorePathThatIsADirectoryIsRejectedWithTheKeyAndTheReason) {
+  ScratchDir dir("circuitd-check-");
+  std::filesystem::create_directory(dir.path() / "db");
+  const auto cfg = (dir.path() / "circuitd.toml").string();
+  writeFile(cfg, "[daemon]\nstate_dir = \"state\"\n\n[store]\npath = \"db\"\n");
+  const auto r = run({kCircuitd, "--config", cfg, "--check-config"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("error: " + cfg + ":5:1 store.path: store '" + (dir.path() / "db").string() +
+                       "': Is a directory"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "") << "no summary for an invalid config";
+  // Starting is refused the same way, before anything is opened.
+  const auto s = run({kCircuitd, "--config", cfg}, RunOptions{.timeout = std::chrono::seconds(10)});
+  EXPECT_EQ(s.exit_code, 1) << s.err;
+  EXPECT_NE(s.err.find("store.path: store '" + (dir.path() / "db").string() + "': Is a directory"),
+            std::string::npos)
+      << s.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "state")) << "nothing started";
+}
+
+TEST(CheckConfig, AnUnreadableIncludeIsNamedAtItsIncludeWithTheReason) {
+  // Root reads a mode-000 file, so the check runs as nobody (uid 65534) in a child.
+  ScratchDir dir("circuitd-check-");
+  ::chmod(dir.path().c_str(), 0777);  // nobody may create the state directory here
+  const auto cfg = (dir.path() / "circuitd.toml").string();
+  writeFile(cfg, "include = [\"secret.toml\"]\n\n[daemon]\nstate_dir = \"state\"\n");
+  writeFile(dir.path() / "secret.toml", "[http]\nenabled = false\n");
+  ::chmod(cfg.c_str(), 0644);
+  ::chmod((dir.path() / "secret.toml").c_str(), 0);
+  const std::string err = circuitd::testing::runInChild([&] {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) return std::string("cannot become nobody");
+    return run({kCircuitd, "--config", cfg, "--check-config"}).err;
+  });
+  EXPECT_NE(err.find("error: " + cfg + ":1:12 include[0]: cannot read configuration file '" +
+                     (dir.path() / "secret.toml").string() + "': Permission denied"),
+            std::string::npos)
+      << err;
+}
+
 }  // namespace
+
+TEST(CheckConfig, CircuitctlReadsTheInventoryWithoutCheckingTheStore) {
+  // An operator who is not the daemon's user reads the inventory (pcap-stats, test-throughput):
+  // the store path is the daemon's business, so a store path the reader cannot use is no error.
+  ScratchDir dir("circuitd-check-");
+  std::filesystem::create_directory(dir.path() / "db");
+  const auto cfg = (dir.path() / "circuitd.toml").string();
+  writeFile(cfg, "[daemon]\nstate_dir = \"state\"\n\n[store]\npath = \"db\"\n");
+  const auto daemon = run({kCircuitd, "--config", cfg, "--check-config"});
+  ASSERT_EQ(daemon.exit_code, 1) << daemon.err;
+  const auto ctl = run({CIRCUITD_BINARY_DIR "/tools/circuitctl/circuitctl", "pcap-stats",
+                        CIRCUITD_SOURCE_DIR "/tests/data/capture/no-such.pcap", "--config", cfg});
+  EXPECT_EQ(ctl.err.find("store.path"), std::string::npos) << ctl.err;
+  EXPECT_NE(ctl.err.find("no-such.pcap"), std::string::npos) << ctl.err;
+}

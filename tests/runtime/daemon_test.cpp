@@ -2,6 +2,7 @@
 // NOTIFY_SOCKET pointing at a socket the test reads: what systemd would see.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -113,6 +114,23 @@ TEST_F(DaemonTest, ReadyCarriesCircuitCountsAndSigtermStopsWithinFiveSeconds) {
   EXPECT_EQ(rc, 0) << d->log();
   EXPECT_LT(SteadyClock::now() - t0, 5s);
   EXPECT_NE(notify_.waitFor("STOPPING=1", 1s), "");
+}
+
+TEST_F(DaemonTest, WithoutSystemdsUMaskTheStateDirectoryIsMode0700AndTheStore0600) {
+  // Started by hand from a shell with the usual umask 022 (no UMask=0077 from the unit).
+  writeFile(config(), daemonToml() + circuitToml("LOOP-A", "127.0.0.1"));
+  const mode_t saved = ::umask(022);
+  auto d = start();
+  ::umask(saved);
+  ASSERT_NE(notify_.waitFor("READY=1", 10s), "") << d->log();
+  struct stat dir {
+  }, db{};
+  ASSERT_EQ(::stat((dir_.path() / "state").c_str(), &dir), 0);
+  ASSERT_EQ(::stat((dir_.path() / "state/circuitd.db").c_str(), &db), 0) << d->log();
+  EXPECT_EQ(dir.st_mode & 07777, 0700u) << std::oct << (dir.st_mode & 07777);
+  EXPECT_EQ(db.st_mode & 07777, 0600u) << std::oct << (db.st_mode & 07777);
+  d->signal(SIGTERM);
+  EXPECT_EQ(d->wait(5s), 0) << d->log();
 }
 
 TEST_F(DaemonTest, WatchdogPingsStopWhileTheLoopIsBlockedAndResumeAfter) {

@@ -42,7 +42,9 @@ struct PcapOptions {
 
 /// Loads the configuration, printing every error; nullopt when it cannot be used.
 std::optional<circuitd::config::Config> loadConfig(const std::string& path, const char* cmd) {
-  auto r = circuitd::config::load(path);
+  // These commands read the inventory only: whoever runs them need not be able to write the
+  // daemon's store.
+  auto r = circuitd::config::load(path, {.check_store = false});
   for (const auto& w : r.warnings)
     std::cerr << "circuitctl " << cmd << ": warning: " << w.str() << "\n";
   if (!r.config) {
