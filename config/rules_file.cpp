@@ -104,8 +104,6 @@ Result<engine::Rules> parseRules(std::string_view text, const std::string& origi
   return out;
 }
 
-std::string_view defaultRulesText() { return kBuiltinText; }
-
 const engine::Rules& defaultRules() {
   // The embedded text is part of the build; a parse failure is a broken invariant.
   static const engine::Rules kRules = [] {

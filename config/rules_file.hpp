@@ -13,7 +13,5 @@ namespace circuitd::config {
 Result<engine::Rules> parseRules(std::string_view text, const std::string& origin);
 /// The built-in rule set (origin "built-in").
 const engine::Rules& defaultRules();
-/// Text of the built-in rule set (domain/engine/default_rules.toml as compiled in).
-std::string_view defaultRulesText();
 
 }  // namespace circuitd::config
