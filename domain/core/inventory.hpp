@@ -93,9 +93,25 @@ struct MaintenanceWindow {
   bool operator==(const MaintenanceWindow&) const = default;
 };
 
+/// A customer UPS that powers the carrier's equipment at a site (clause 3.1.7(6)), polled over
+/// SNMP (UPS-MIB, RFC 1628) like a device.
+struct Ups {
+  std::string name;     ///< unique key, e.g. "ups-jjdd"
+  std::string address;  ///< IPv4 or IPv6 literal, or a hostname
+  std::uint16_t snmp_port = 161;
+  SnmpCredentials snmp;
+  std::string site;  ///< site it powers: the devices of this site depend on it
+  Duration poll_interval{std::chrono::seconds{30}};
+  Duration timeout{std::chrono::seconds{2}};
+  int retries = 2;
+  /// Field-wise equality (reload compares old and new configurations).
+  bool operator==(const Ups&) const = default;
+};
+
 /// The whole fleet.
 struct Inventory {
   std::vector<Device> devices;
+  std::vector<Ups> ups;  ///< customer UPSs bound to sites
   std::vector<Circuit> circuits;
   std::vector<MaintenanceWindow> maintenance;
 

@@ -89,6 +89,12 @@ struct TrapEvent {
   std::string source;     ///< sender's transport address, e.g. "127.0.0.1:40123"
   std::string trap_name;  ///< name from the standard MIBs or the vendor profile, else empty
   bool inform = false;    ///< arrived as an InformRequest (and was acknowledged)
+  /// linkDown/linkUp varbinds (SNMPv2-MIB linkDown OBJECTS { ifIndex, ifAdminStatus,
+  /// ifOperStatus }, RFC 2863): absent when the trap did not carry them.
+  std::optional<IfStatus> admin;
+  std::optional<IfStatus> oper;
+  /// Optical receive power carried by a vendor optical alarm, when the profile maps it.
+  std::optional<double> rx_power_dbm;
 };
 
 /// One ICMP echo (or one probe of any reachability kind) to a target.
@@ -130,9 +136,36 @@ struct MonitorHealth {
   std::string detail;
 };
 
+/// UPS-MIB (RFC 1628) upsOutputSource values.
+enum class UpsOutputSource : int {
+  Other = 1,
+  None = 2,  ///< the UPS delivers no output power
+  Normal = 3,
+  Bypass = 4,
+  Battery = 5,
+  Booster = 6,
+  Reducer = 7
+};
+
+/// UPS-MIB (RFC 1628) upsBatteryStatus values.
+enum class UpsBatteryStatus : int { Unknown = 1, Normal = 2, Low = 3, Depleted = 4 };
+
+/// One poll of a customer UPS (UPS-MIB, RFC 1628) that powers carrier equipment at a site
+/// (clause 3.1.7(6)). The engine binds it to its site through Inventory::ups.
+struct UpsSample {
+  std::string ups;  ///< Ups::name
+  TimePoint time;
+  bool reachable = false;                          ///< the UPS agent answered
+  std::string error;                               ///< "timeout", ... when it did not
+  std::optional<UpsOutputSource> output_source;    ///< upsOutputSource.0
+  std::optional<UpsBatteryStatus> battery_status;  ///< upsBatteryStatus.0
+  std::optional<std::int64_t> seconds_on_battery;  ///< upsSecondsOnBattery.0 (0 on mains)
+  std::optional<std::int64_t> alarms_present;      ///< upsAlarmsPresent.0
+};
+
 /// Anything a probe can push into the engine.
 using Observation = std::variant<DevicePoll, InterfaceSample, TrapEvent, ReachSample, CfmSample,
-                                 ThroughputSample, MonitorHealth>;
+                                 ThroughputSample, MonitorHealth, UpsSample>;
 
 /// Timestamp of any observation.
 TimePoint observationTime(const Observation& o);
